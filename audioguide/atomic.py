@@ -1,0 +1,60 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+TEMP_PREFIX = ".audioguide-tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temp path beside `path` for a writer that wants a file name (ffmpeg, PDF libraries);
+    on success the finished file replaces `path` in one rename, on failure it is removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    temp = Path(temp_name)
+    try:
+        yield temp
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO]:
+    """Open a temp file beside `path`; on success it replaces `path` in one rename."""
+    with atomic_path(path) as temp, temp.open(mode, encoding=None if "b" in mode else "utf-8") as handle:
+        yield handle
+        handle.flush()
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically write `data` unless the file already holds exactly these bytes."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+    return True
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """Temp files left by a build that was killed mid-write."""
+    if folder.is_dir():
+        for leftover in folder.rglob(f"{TEMP_PREFIX}*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()

@@ -1,0 +1,284 @@
+"""Audio processing: decode, trim, resample, join, loudness-normalize, and MP3 export with pydub.
+
+Loudness follows ITU-R BS.1770 (pyloudnorm) over the whole file, not per sentence, so that quiet
+and loud sentences keep their natural relation; a true-peak limiter keeps the ceiling.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+
+from audioguide.config import AudioSettings
+from audioguide.engines.base import Pcm
+
+# Sentence edges quieter than this are engine padding, not speech (about -46 dBFS).
+SILENCE_THRESHOLD = 0.005
+EDGE_MARGIN_S = 0.03
+TRUE_PEAK_OVERSAMPLING = 4
+LIMITER_WINDOW_S = 0.005
+BAND_LIMIT_RATIO = 0.385  # 8.5 kHz at 22.05 kHz: speech loses nothing audible there
+
+
+@cache
+def ffmpeg_path() -> str:
+    """A system ffmpeg when configured (AUDIOGUIDE_FFMPEG), else the one in the imageio-ffmpeg wheel."""
+    configured = os.environ.get("AUDIOGUIDE_FFMPEG")
+    if configured:
+        return configured
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@cache
+def pydub_segment_class() -> type:
+    """pydub's AudioSegment, pointed at our ffmpeg (the wheel has no ffprobe; we never need it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "Couldn't find ffmpeg": we set it below
+        from pydub import AudioSegment
+    AudioSegment.converter = ffmpeg_path()
+    return AudioSegment
+
+
+def decode_to_pcm(data: bytes | Path, sample_rate: int | None = None) -> Pcm:
+    """Any audio ffmpeg reads -> mono 16-bit PCM (at `sample_rate` when given)."""
+    command = [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-i", "pipe:0" if isinstance(data, bytes) else str(data)]
+    command += ["-ac", "1", "-f", "s16le", "-acodec", "pcm_s16le"]
+    rate = sample_rate or 0
+    if not rate:
+        rate = 24000 if isinstance(data, bytes) else probe_sample_rate(data)
+    command += ["-ar", str(rate), "pipe:1"]
+    result = subprocess.run(
+        command, input=data if isinstance(data, bytes) else None, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        raise ValueError(f"ffmpeg could not decode the audio: {result.stderr.decode(errors='replace')[:300]}")
+    return Pcm(np.frombuffer(result.stdout, dtype=np.int16).copy(), rate)
+
+
+def probe_sample_rate(path: Path) -> int:
+    """The stream's sample rate, read from ffmpeg's banner (the wheel ships no ffprobe)."""
+    result = subprocess.run([ffmpeg_path(), "-nostdin", "-hide_banner", "-i", str(path)], capture_output=True, check=False)
+    for line in result.stderr.decode(errors="replace").splitlines():
+        if "Audio:" in line:
+            for part in line.split(","):
+                if part.strip().endswith("Hz"):
+                    return int(part.strip().split()[0])
+    raise ValueError(f"{path}: no audio stream found")
+
+
+def resample(pcm: Pcm, sample_rate: int) -> Pcm:
+    if pcm.sample_rate == sample_rate:
+        return pcm
+    from scipy.signal import resample_poly
+
+    divisor = gcd(pcm.sample_rate, sample_rate)
+    resampled = resample_poly(pcm.samples.astype(np.float32), sample_rate // divisor, pcm.sample_rate // divisor)
+    return Pcm(np.clip(np.round(resampled), -32768, 32767).astype(np.int16), sample_rate)
+
+
+def trim_silence(pcm: Pcm) -> Pcm:
+    """Drop leading and trailing engine padding, keeping a short margin so consonants are not clipped."""
+    loud = np.flatnonzero(np.abs(pcm.samples.astype(np.int32)) > SILENCE_THRESHOLD * 32768)
+    if loud.size == 0:
+        return Pcm(pcm.samples[:0], pcm.sample_rate)
+    margin = int(EDGE_MARGIN_S * pcm.sample_rate)
+    start = max(0, loud[0] - margin)
+    end = min(len(pcm.samples), loud[-1] + 1 + margin)
+    return Pcm(pcm.samples[start:end], pcm.sample_rate)
+
+
+def to_float(samples: np.ndarray) -> np.ndarray:
+    return samples.astype(np.float64) / 32768.0
+
+
+def true_peak_db(signal: np.ndarray) -> float:
+    from scipy.signal import resample_poly
+
+    oversampled = resample_poly(signal, TRUE_PEAK_OVERSAMPLING, 1)
+    peak = float(np.max(np.abs(oversampled))) if oversampled.size else 0.0
+    return 20 * np.log10(peak) if peak > 0 else -np.inf
+
+
+def integrated_loudness(signal: np.ndarray, sample_rate: int) -> float:
+    import pyloudnorm
+
+    # BS.1770 gating needs at least one 400 ms block.
+    if len(signal) < int(0.4 * sample_rate):
+        signal = np.concatenate([signal, np.zeros(int(0.4 * sample_rate) - len(signal))])
+    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(signal))
+
+
+def _peak_envelope(signal: np.ndarray) -> np.ndarray:
+    """Per-sample maximum of the 4x oversampled signal: where true peaks are."""
+    from scipy.signal import resample_poly
+
+    oversampled = np.abs(resample_poly(signal, TRUE_PEAK_OVERSAMPLING, 1))
+    return oversampled[: len(signal) * TRUE_PEAK_OVERSAMPLING].reshape(-1, TRUE_PEAK_OVERSAMPLING).max(axis=1)
+
+
+def _limiter_gain(envelope: np.ndarray, gain: float, ceiling_db: float, sample_rate: int) -> np.ndarray | float:
+    """Smooth gain reduction wherever `gain * envelope` would pass the ceiling.
+
+    A running minimum of the required gain followed by a moving average of half its width never
+    exceeds the gain any sample needs, yet has no steps that would click.
+    """
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    ceiling = 10 ** (ceiling_db / 20)
+    needed = np.minimum(1.0, ceiling / np.maximum(envelope * gain, 1e-12))
+    if needed.min() >= 1.0:
+        return 1.0
+    window = max(3, int(LIMITER_WINDOW_S * sample_rate) | 1)
+    return uniform_filter1d(minimum_filter1d(needed, size=2 * window + 1), size=window)
+
+
+def _band_limit(signal: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Low-pass a little under the MP3 encoder's own cut-off, so that the encoder's filter adds no
+    ringing above the limiter's ceiling (measured: +2 to +3 dB true-peak overshoot without it)."""
+    from scipy.signal import fftconvolve, firwin
+
+    if len(signal) < 256:
+        return signal
+    taps = firwin(129, BAND_LIMIT_RATIO * sample_rate, fs=sample_rate)
+    return fftconvolve(signal, taps, mode="same")
+
+
+class LoudnessNormalizer:
+    """Whole-file gain to a loudness target, with a true-peak limiter under a ceiling.
+
+    The limiter lowers loudness a little, so the gain is corrected and the limiter recomputed.
+    The oversampled peak envelope and the source loudness are measured once and only rescaled,
+    which keeps each round (and each re-encode round) cheap.
+    """
+
+    def __init__(self, samples: np.ndarray, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self.signal = _band_limit(to_float(samples), sample_rate)
+        self.loudness = integrated_loudness(self.signal, sample_rate) if np.any(self.signal) else -np.inf
+        self.envelope = _peak_envelope(self.signal) if np.isfinite(self.loudness) else None
+
+    def render(self, target_lufs: float, ceiling_dbtp: float) -> np.ndarray:
+        if self.envelope is None:  # silence: nothing to normalize
+            return np.clip(np.round(self.signal * 32768), -32768, 32767).astype(np.int16)
+        gain_db = target_lufs - self.loudness
+        result = self.signal
+        for _ in range(4):
+            gain = 10 ** (gain_db / 20)
+            limiter = _limiter_gain(self.envelope, gain, ceiling_dbtp, self.sample_rate)
+            result = self.signal * (gain * limiter)
+            if isinstance(limiter, float):
+                break  # no limiting: the gain alone hits the target exactly
+            error = target_lufs - integrated_loudness(result, self.sample_rate)
+            if abs(error) < 0.1:
+                break
+            gain_db += error
+        return np.clip(np.round(result * 32768), -32768, 32767).astype(np.int16)
+
+
+def normalize_loudness(samples: np.ndarray, sample_rate: int, target_lufs: float, ceiling_dbtp: float) -> np.ndarray:
+    return LoudnessNormalizer(samples, sample_rate).render(target_lufs, ceiling_dbtp)
+
+
+@dataclass(frozen=True)
+class Mp3Tags:
+    title: str
+    album: str
+    track: int
+    language: str
+    artist: str = "audioguide"
+
+
+def export_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, tags: Mp3Tags, target: Path) -> None:
+    """Encode mono MP3 with ID3 tags through pydub + ffmpeg, written to `target` (a temp file)."""
+    segment_class = pydub_segment_class()
+    segment = segment_class(data=samples.tobytes(), sample_width=2, frame_rate=sample_rate, channels=1)
+    with target.open("wb") as handle:
+        segment.export(
+            handle,
+            format="mp3",
+            bitrate=f"{bitrate_kbps}k",
+            tags={
+                "title": tags.title,
+                "album": tags.album,
+                "track": str(tags.track),
+                "language": tags.language,
+                "artist": tags.artist,
+            },
+            id3v2_version="4",
+            # Reproducible bytes: no encoder-version tag that would change with ffmpeg updates.
+            parameters=["-ac", "1", "-map_metadata", "-1", "-fflags", "+bitexact"],
+        )
+
+
+def read_mp3(path: Path) -> Pcm:
+    return decode_to_pcm(path)
+
+
+def pcm_to_wav_bytes(pcm: Pcm) -> bytes:
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(pcm.sample_rate)
+        out.writeframes(pcm.samples.tobytes())
+    return buffer.getvalue()
+
+
+def wav_bytes_to_pcm(data: bytes) -> Pcm:
+    import wave
+
+    with wave.open(io.BytesIO(data), "rb") as source:
+        if source.getnchannels() != 1 or source.getsampwidth() != 2:
+            raise ValueError("not mono 16-bit")
+        frames = source.readframes(source.getnframes())
+        if len(frames) != source.getnframes() * 2:
+            raise ValueError("truncated")
+        return Pcm(np.frombuffer(frames, dtype=np.int16).copy(), source.getframerate())
+
+
+# First aims, corrected by measuring the encoded file: the limiter stays a little under the
+# ceiling, and the loudness aims above the target by what encoding loses (measured: about
+# 0.45 LU for 64 kbps mono at 22.05 kHz).
+INITIAL_HEADROOM_DB = 0.3
+ENCODER_LOUDNESS_LOSS_LU = 0.45
+LOUDNESS_TOLERANCE_LU = 0.3
+ENCODE_ATTEMPTS = 3
+
+
+def encode_to_targets(
+    samples: np.ndarray, sample_rate: int, settings: AudioSettings, tags: Mp3Tags, target: Path
+) -> np.ndarray:
+    """Normalize and encode, then measure the decoded MP3 itself and correct once or twice:
+    the encoder's low-pass changes loudness and its ringing raises true peaks, so targets are
+    only trusted when read back from the file visitors will hear."""
+    aim_lufs = settings.loudness_lufs + ENCODER_LOUDNESS_LOSS_LU
+    aim_peak = settings.true_peak_dbtp - INITIAL_HEADROOM_DB
+    normalizer = LoudnessNormalizer(samples, sample_rate)
+    normalized = samples
+    for _ in range(ENCODE_ATTEMPTS):
+        normalized = normalizer.render(aim_lufs, aim_peak)
+        export_mp3(normalized, sample_rate, settings.bitrate_kbps, tags, target)
+        decoded = to_float(decode_to_pcm(target, sample_rate).samples)
+        loudness = integrated_loudness(decoded, sample_rate)
+        overshoot = true_peak_db(decoded) - settings.true_peak_dbtp
+        if not np.isfinite(loudness):
+            break
+        loudness_error = settings.loudness_lufs - loudness
+        if abs(loudness_error) <= LOUDNESS_TOLERANCE_LU and overshoot <= 0:
+            break
+        aim_lufs += loudness_error
+        if overshoot > -0.1:
+            aim_peak -= overshoot + 0.3
+    return normalized

@@ -1,0 +1,1 @@
+"""Plain functions behind each CLI command; __main__ only parses flags."""

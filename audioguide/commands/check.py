@@ -1,0 +1,28 @@
+"""audioguide check: validate the tour without synthesizing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from audioguide.content import format_problems, load_tour
+from audioguide.diagnostics import Severity
+
+
+def run(project: Path) -> None:
+    tour, diags = load_tour(project)
+    if tour is not None:
+        from audioguide.qr.check import check_printed_ids
+
+        check_printed_ids(tour, diags)
+    for diagnostic in diags.sorted():
+        if diagnostic.severity is not Severity.NOTE:
+            click.echo(str(diagnostic), err=diagnostic.severity is Severity.ERROR)
+    notes = [d for d in diags.items if d.severity is Severity.NOTE]
+    if notes:
+        click.echo(f"{len(notes)} staff note(s) in the narrations; see them with 'audioguide check --notes'.")
+    if diags.errors:
+        raise click.ClickException(format_problems(diags).splitlines()[-1])
+    stops = len(tour.stops) if tour else 0
+    click.echo(f"OK: {stops} stops, {len(diags.warnings)} warning(s).")

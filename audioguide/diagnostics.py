@@ -1,0 +1,60 @@
+"""Problems found in a tour's files, each tied to a path and a line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity.value}: {self.message}"
+
+
+@dataclass
+class Diagnostics:
+    """Collects every problem so that a user sees all of them at once, not one per run."""
+
+    root: Path
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def _add(self, path: Path, line: int, severity: Severity, message: str) -> None:
+        try:
+            shown = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            shown = str(path)
+        self.items.append(Diagnostic(shown, line, severity, message))
+
+    def error(self, path: Path, line: int, message: str) -> None:
+        self._add(path, line, Severity.ERROR, message)
+
+    def warning(self, path: Path, line: int, message: str) -> None:
+        self._add(path, line, Severity.WARNING, message)
+
+    def note(self, path: Path, line: int, message: str) -> None:
+        self._add(path, line, Severity.NOTE, message)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.WARNING]
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.items)

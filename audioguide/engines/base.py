@@ -1,0 +1,55 @@
+"""The speech engine interface: resolve a voice (cheap, in the parent), synthesize (in a worker)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A concrete voice. `fingerprint` changes whenever the sound would (engine or model version)."""
+
+    engine: str
+    name: str
+    lang: str
+    fingerprint: str
+    model_path: str | None = None  # piper: the .onnx file
+
+
+@dataclass(frozen=True)
+class Pcm:
+    """Mono 16-bit audio."""
+
+    samples: np.ndarray  # int16
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+class Engine(ABC):
+    name: ClassVar[str]
+    online: ClassVar[bool] = False
+
+    @abstractmethod
+    def resolve(self, lang: str, requested: str | None, project_root: Path) -> Voice:
+        """The voice for `lang` (or the requested one); EngineError(unreachable=True) if none."""
+
+    @abstractmethod
+    def synthesize(self, text: str, voice: Voice) -> Pcm:
+        """Speak one sentence; raise EngineError on failure."""
+
+    def has_voice(self, lang: str, project_root: Path) -> bool:
+        from audioguide.errors import EngineError
+
+        try:
+            self.resolve(lang, None, project_root)
+        except EngineError:
+            return False
+        return True

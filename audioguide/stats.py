@@ -1,0 +1,157 @@
+"""Scan statistics: how many times each stop was opened, per language and day.
+
+Privacy by construction: a row is (day, stop, language, count) and nothing else. No IP address,
+no cookie, no user agent, no time of day finer than the date is ever stored.
+
+Speed: a QR scan must not wait for a disk commit, so increments are gathered in memory and
+written by a background thread every few seconds (and at exit). The upsert adds to the stored
+count, so several server processes can share one database file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scans (
+    day   TEXT NOT NULL,     -- YYYY-MM-DD, the server's local date
+    stop  TEXT NOT NULL,     -- the stop's id (aliases are counted under the current id)
+    lang  TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, stop, lang)
+) WITHOUT ROWID;
+"""
+_UPSERT = (
+    "INSERT INTO scans (day, stop, lang, count) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (day, stop, lang) DO UPDATE SET count = count + excluded.count"
+)
+
+
+@dataclass(frozen=True)
+class ScanRow:
+    day: str
+    stop: str
+    lang: str
+    count: int
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {"day": self.day, "stop": self.stop, "lang": self.lang, "scans": self.count}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path, timeout=10)
+    connection.execute("PRAGMA journal_mode=WAL")  # readers (audioguide stats) never block writers
+    connection.executescript(SCHEMA)
+    return connection
+
+
+class ScanCounter:
+    """Thread-safe in-memory counter flushed to SQLite every `flush_interval` seconds.
+
+    `flush_interval=0` writes on every record (tests, and tools that count one thing).
+    """
+
+    def __init__(self, path: Path, *, flush_interval: float = 5.0) -> None:
+        self.path = path
+        self.flush_interval = flush_interval
+        self._pending: Counter[tuple[str, str, str]] = Counter()
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._atexit_registered = False
+
+    def record(self, stop_id: str, lang: str, day: dt.date | None = None) -> None:
+        key = ((day or dt.date.today()).isoformat(), stop_id, lang)
+        with self._lock:
+            self._pending[key] += 1
+            if self._thread is None and self.flush_interval > 0:
+                self._start()
+        if self.flush_interval <= 0:
+            self.flush()
+
+    def _start(self) -> None:
+        # Started lazily on the first scan so that importing or testing the app starts no thread.
+        self._thread = threading.Thread(target=self._run, name="scan-stats", daemon=True)
+        self._thread.start()
+        if not self._atexit_registered:
+            atexit.register(self.close)
+            self._atexit_registered = True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.flush_interval):
+            self.flush()
+
+    def flush(self) -> int:
+        """Write pending counts; returns how many rows were written. Never raises."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        if not pending:
+            return 0
+        rows = [(day, stop, lang, count) for (day, stop, lang), count in pending.items()]
+        try:
+            with self._write_lock, contextlib.closing(_connect(self.path)) as connection:
+                with connection:
+                    connection.executemany(_UPSERT, rows)
+        except sqlite3.Error as exc:
+            # Keep the counts for the next attempt rather than losing them (a locked or full disk).
+            log.warning("could not write scan statistics to %s: %s", self.path, exc)
+            with self._lock:
+                self._pending.update(pending)
+            return 0
+        return len(rows)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self.flush()
+
+
+def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = None) -> list[ScanRow]:
+    """Rows newest day first; `days=N` keeps the last N days including today."""
+    if not path.is_file():
+        return []
+    query = "SELECT day, stop, lang, count FROM scans"
+    params: tuple[str, ...] = ()
+    if days is not None:
+        since = (today or dt.date.today()) - dt.timedelta(days=days - 1)
+        query += " WHERE day >= ?"
+        params = (since.isoformat(),)
+    query += " ORDER BY day DESC, stop, lang"
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as connection:
+        try:
+            return [ScanRow(*row) for row in connection.execute(query, params)]
+        except sqlite3.OperationalError:
+            return []  # a file without the table: nothing counted yet
+
+
+def summarize(rows: list[ScanRow]) -> dict[str, object]:
+    """The JSON document of `audioguide stats --json` (and later the staff tools)."""
+    by_stop: Counter[str] = Counter()
+    by_lang: Counter[str] = Counter()
+    by_day: Counter[str] = Counter()
+    for row in rows:
+        by_stop[row.stop] += row.count
+        by_lang[row.lang] += row.count
+        by_day[row.day] += row.count
+    return {
+        "rows": [row.as_dict() for row in rows],
+        "totals": {
+            "scans": sum(by_stop.values()),
+            "by_stop": dict(sorted(by_stop.items())),
+            "by_lang": dict(sorted(by_lang.items())),
+            "by_day": dict(sorted(by_day.items(), reverse=True)),
+        },
+    }

@@ -1,0 +1,36 @@
+"""The stylesheet, script and icon: read once, served from memory under content-hashed URLs."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from audioguide.web.bodies import Body
+from audioguide.web.site import media_type
+
+STATIC_DIR = Path(__file__).parent / "static"
+# Served under /a/<hash>/<name>, cacheable for a year. sw.js is served at /sw.js instead: a
+# service worker's URL must stay the same, and its scope is the folder it is served from.
+HASHED = ("style.css", "app.js", "icon.svg")
+TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Assets:
+    bodies: dict[str, Body]  # name -> body
+    urls: dict[str, str]  # name -> /a/<hash>/<name>
+    by_url: dict[str, Body]
+    service_worker: Body
+
+    @classmethod
+    def load(cls, folder: Path = STATIC_DIR) -> Assets:
+        bodies: dict[str, Body] = {}
+        urls: dict[str, str] = {}
+        for name in HASHED:
+            data = (folder / name).read_bytes()
+            suffix = Path(name).suffix
+            bodies[name] = Body.of(data, TYPES.get(suffix) or media_type(name))
+            urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
+        worker = Body.of((folder / "sw.js").read_bytes(), TYPES[".js"])
+        return cls(bodies, urls, {urls[name]: bodies[name] for name in HASHED}, worker)

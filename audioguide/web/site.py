@@ -1,0 +1,235 @@
+"""What the server serves: the tour and the build outputs, reloaded when their files change.
+
+The server never synthesizes; it reads tour.yaml, the stops and audio/manifest.json. A snapshot
+holds everything derived from them (including rendered pages, filled lazily), and is replaced
+as a whole when a file changes, so a request sees one consistent version. Files are checked at
+most once per `check_interval` seconds: a stat of a few dozen files, not one per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audioguide.content import Stop, Tour, load_tour
+from audioguide.manifest import MANIFEST_NAME, Manifest, sha256_file
+
+log = logging.getLogger(__name__)
+
+# Types by suffix, not by the platform's mimetypes database (which lacks .vtt on some systems).
+MEDIA_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".wav": "audio/wav",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+HASH_LENGTH = 16  # of the sha256 in URLs: enough to never collide within one tour
+
+
+def media_type(name: str) -> str:
+    suffix = os.path.splitext(name)[1].lower()
+    return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file served under a content-hashed, immutable URL."""
+
+    path: Path
+    url: str
+    sha256: str
+    bytes: int
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class Narrated:
+    """The published audio and captions of one stop in one language (from the manifest)."""
+
+    audio: MediaFile
+    captions: MediaFile | None
+    duration: float | None
+    engine: str | None
+    voice: str | None
+    fallback: bool
+
+
+@dataclass
+class Snapshot:
+    tour: Tour
+    manifest: Manifest
+    version: str
+    media: dict[str, MediaFile]  # URL path -> file: the only files under /media and /img
+    narrated: dict[tuple[str, str], Narrated]  # (stop id, lang)
+    images: dict[str, MediaFile]  # stop id -> image
+    # Rendered bodies, filled on first use. Racing threads may both render; same bytes, harmless.
+    rendered: dict[Any, Any] = field(default_factory=dict)
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        try:
+            return self.rendered[key]
+        except KeyError:
+            value = self.rendered[key] = make()
+            return value
+
+    def stop_index(self, stop: Stop) -> int:
+        return self.tour.stops.index(stop)
+
+    def neighbours(self, stop: Stop) -> tuple[Stop | None, Stop | None]:
+        index = self.stop_index(stop)
+        stops = self.tour.stops
+        return (stops[index - 1] if index > 0 else None, stops[index + 1] if index + 1 < len(stops) else None)
+
+
+def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file the snapshot is made of; cheap enough to run each second."""
+    entries: list[tuple[str, int, int]] = []
+
+    def add(path: str) -> None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            entries.append((path, -1, -1))
+            return
+        entries.append((path, st.st_mtime_ns, st.st_size))
+
+    add(os.path.join(root, "tour.yaml"))
+    add(os.path.join(root, "audio", MANIFEST_NAME))
+    stops = os.path.join(root, "stops")
+    add(stops)  # a stop folder added or removed
+    try:
+        folders = sorted(e.path for e in os.scandir(stops) if e.is_dir())
+    except OSError:
+        folders = []
+    for folder in folders:
+        add(folder)
+        try:
+            files = sorted(e.path for e in os.scandir(folder) if e.is_file())
+        except OSError:
+            continue
+        for path in files:
+            add(path)
+    return tuple(entries)
+
+
+def _inside(base: Path, relative: str) -> Path | None:
+    """The file `relative` under `base`, or None if it would leave `base` or does not exist."""
+    try:
+        path = (base / relative).resolve()
+        path.relative_to(base.resolve())
+    except (ValueError, OSError):
+        return None
+    return path if path.is_file() else None
+
+
+def _media_file(base: Path, record: Any, url_prefix: str) -> MediaFile | None:
+    if not isinstance(record, dict):
+        return None
+    relative, digest, size = record.get("path"), record.get("sha256"), record.get("bytes")
+    if not (isinstance(relative, str) and isinstance(digest, str) and len(digest) >= HASH_LENGTH):
+        return None
+    path = _inside(base, relative)
+    if path is None:
+        return None
+    size = size if isinstance(size, int) else path.stat().st_size
+    url = f"{url_prefix}/{digest[:HASH_LENGTH]}/{Path(relative).as_posix()}"
+    return MediaFile(path, url, digest, size, media_type(relative))
+
+
+def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) -> Snapshot:
+    manifest = Manifest.load(tour.audio_dir)
+    media: dict[str, MediaFile] = {}
+    narrated: dict[tuple[str, str], Narrated] = {}
+    images: dict[str, MediaFile] = {}
+    for stop in tour.stops:
+        for lang in tour.languages:
+            entry = manifest.entry(stop.id, lang)
+            if not entry:
+                continue
+            audio = _media_file(tour.audio_dir, entry.get("audio"), "/media")
+            if audio is None:
+                log.warning("audio of %s/%s is missing or outside audio/; run audioguide build", lang, stop.id)
+                continue
+            captions = _media_file(tour.audio_dir, entry.get("captions"), "/media")
+            duration = entry.get("duration")
+            narrated[stop.id, lang] = Narrated(
+                audio,
+                captions,
+                float(duration) if isinstance(duration, int | float) else None,
+                str(entry["engine"]) if entry.get("engine") else None,
+                str(entry["voice"]) if entry.get("voice") else None,
+                bool(entry.get("fallback", False)),
+            )
+            media[audio.url] = audio
+            if captions:
+                media[captions.url] = captions
+        if stop.config.image:
+            path = _inside(stop.path, stop.config.image)
+            if path is not None:
+                digest = sha256_file(path)
+                url = f"/img/{digest[:HASH_LENGTH]}/{stop.id}/{path.name}"
+                images[stop.id] = media[url] = MediaFile(
+                    path, url, digest, path.stat().st_size, media_type(path.name)
+                )
+    version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
+    return Snapshot(tour, manifest, version, media, narrated, images)
+
+
+class Site:
+    """Holds the current snapshot of one tour folder; thread-safe, reloads on change."""
+
+    def __init__(self, root: Path, *, check_interval: float = 1.0) -> None:
+        self.root = root.resolve()
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
+        self._next_check = 0.0
+        self.current()
+
+    def current(self) -> Snapshot | None:
+        """The snapshot to serve; None only if the tour could never be loaded."""
+        if time.monotonic() < self._next_check:
+            return self._snapshot
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next_check:
+                return self._snapshot
+            # Set before reloading: other threads keep serving the old snapshot meanwhile.
+            self._next_check = now + self.check_interval
+            fingerprint = _fingerprint(self.root)
+            if fingerprint != self._fingerprint:
+                self._fingerprint = fingerprint
+                self._reload(fingerprint)
+        return self._snapshot
+
+    def _reload(self, fingerprint: tuple[tuple[str, int, int], ...]) -> None:
+        try:
+            tour, diags = load_tour(self.root)
+        except Exception:  # a half-written file must not take the server down
+            log.exception("could not read the tour in %s; still serving the previous version", self.root)
+            return
+        for problem in diags.errors:
+            log.warning("%s", problem)
+        if tour is None:
+            log.error("the tour in %s cannot be loaded; still serving the previous version", self.root)
+            return
+        self._snapshot = build_snapshot(tour, fingerprint)
+        log.info("serving tour %s (version %s)", self.root, self._snapshot.version)

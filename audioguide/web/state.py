@@ -1,0 +1,32 @@
+"""What the views share: the tour snapshot, the scan counter and the static assets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app
+
+from audioguide.stats import ScanCounter
+from audioguide.web.assets import Assets
+from audioguide.web.site import Site, Snapshot
+
+EXTENSION = "audioguide"
+
+
+@dataclass
+class WebState:
+    site: Site
+    counter: ScanCounter
+    assets: Assets
+
+
+def state() -> WebState:
+    return current_app.extensions[EXTENSION]
+
+
+def snapshot() -> Snapshot:
+    """The current tour; 503 while no tour could be loaded (e.g. before the first build)."""
+    current = state().site.current()
+    if current is None:
+        abort(503)
+    return current
