@@ -40,8 +40,12 @@ def check(project: Path) -> None:
 @click.option("--offline", is_flag=True, help="Use only local voices; never touch the network.")
 @click.option("--only", "only", multiple=True, metavar="ID", help="Build only this stop (repeatable).")
 @click.option("--lang", "langs", multiple=True, metavar="L", help="Build only this language (repeatable).")
-@click.option("--force", is_flag=True, help="Rebuild even what is up to date (the sentence cache is still used).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count].")
+@click.option(
+    "--force", is_flag=True, help="Rebuild even what is up to date (the sentence cache is still used)."
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count]."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report instead of the table.")
 @click.option(
     "--cache-dir",
@@ -80,7 +84,12 @@ def build(
 
 @cli.command()
 @project_option
-@click.option("--paper", type=click.Choice(["A4", "A5", "A6"], case_sensitive=False), default=None, help="Poster size [default: tour.yaml qr.paper, else A5].")
+@click.option(
+    "--paper",
+    type=click.Choice(["A4", "A5", "A6"], case_sensitive=False),
+    default=None,
+    help="Poster size [default: tour.yaml qr.paper, else A5].",
+)
 @click.option("--force", is_flag=True, help="Rewrite every poster.")
 def qr(project: Path, paper: str | None, force: bool) -> None:
     """Make the printable QR posters (qr/posters.pdf and one SVG, PNG and PDF per stop)."""
@@ -91,11 +100,25 @@ def qr(project: Path, paper: str | None, force: bool) -> None:
 
 @cli.command()
 @project_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all)."
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--dev", is_flag=True, help="Flask's debug server with reloading, for development only.")
-@click.option("--stats-db", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDIOGUIDE_STATS_DB", default=None, help="Scan statistics database [default: stats.sqlite3 in the project].")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads of the production server.")
+@click.option(
+    "--stats-db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="AUDIOGUIDE_STATS_DB",
+    default=None,
+    help="Scan statistics database [default: stats.sqlite3 in the project].",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads of the production server.",
+)
 def serve(project: Path, host: str, port: int, dev: bool, stats_db: Path | None, threads: int) -> None:
     """Serve the visitor pages, audio and JSON API."""
     from audioguide.commands.serve import run
@@ -105,7 +128,13 @@ def serve(project: Path, host: str, port: int, dev: bool, stats_db: Path | None,
 
 @cli.command()
 @project_option
-@click.option("--stats-db", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDIOGUIDE_STATS_DB", default=None, help="Scan statistics database [default: stats.sqlite3 in the project].")
+@click.option(
+    "--stats-db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="AUDIOGUIDE_STATS_DB",
+    default=None,
+    help="Scan statistics database [default: stats.sqlite3 in the project].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--days", type=click.IntRange(min=1), default=None, help="Only the last N days.")
 def stats(project: Path, stats_db: Path | None, as_json: bool, days: int | None) -> None:

@@ -269,8 +269,7 @@ class AudioBuilder:
         if not self.options.only and not self.options.langs:
             self._remove_stale_outputs()
         self.manifest.save()
-        for message in self._fallback_notices():
-            yield message
+        yield from self._fallback_notices()
         self.report.seconds = time.perf_counter() - started
 
     def _fail(self, target: _Target, error: str) -> None:
@@ -291,7 +290,11 @@ class AudioBuilder:
                 # load() rather than has(): a corrupt cache entry is deleted here and rebuilt.
                 if key not in jobs and self.cache.load(key) is None:
                     jobs[key] = SynthesisJob(
-                        key, sentence.spoken, target.plan.voice, self.tour.config.audio.sample_rate, self.cache.folder
+                        key,
+                        sentence.spoken,
+                        target.plan.voice,
+                        self.tour.config.audio.sample_rate,
+                        self.cache.folder,
                     )
         self._total += len(jobs) + len(pending)
         failures: dict[str, str] = {}
@@ -370,7 +373,9 @@ class AudioBuilder:
 
     def _remove_stale_outputs(self) -> None:
         """Outputs of stops or languages that no longer exist in the tour."""
-        current = {(s.id, lang) for s in self.tour.stops for lang in s.narrations if lang in self.tour.languages}
+        current = {
+            (s.id, lang) for s in self.tour.stops for lang in s.narrations if lang in self.tour.languages
+        }
         for stop_id, langs in list(self.manifest.stops.items()):
             for lang in list(langs):
                 if (stop_id, lang) not in current:
@@ -393,7 +398,11 @@ class AudioBuilder:
         for report in self.report.fallbacks:
             if report.status != "built":
                 continue
-            key = (report.preferred_engine or "", f"{report.engine} ({report.voice})", "; ".join(report.tried))
+            key = (
+                report.preferred_engine or "",
+                f"{report.engine} ({report.voice})",
+                "; ".join(report.tried),
+            )
             groups.setdefault(key, []).append(f"{report.stop_id} ({report.lang})")
         for (preferred, used, why), narrations in groups.items():
             yield Notice(

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audioguide.diagnostics import Diagnostics
-from audioguide.yamlfile import LineDict, LineList
+from audioguide.yamlfile import LineDict
 
 STOP_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -166,7 +166,9 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
 
     languages = tour.get("languages")
     if not isinstance(languages, list) or not languages:
-        diags.error(path, tour.line_of("languages"), "'languages' must list at least one code, e.g. [kk, ru, en]")
+        diags.error(
+            path, tour.line_of("languages"), "'languages' must list at least one code, e.g. [kk, ru, en]"
+        )
     else:
         item_lines = getattr(languages, "item_lines", [tour.line_of("languages")] * len(languages))
         for lang, line in zip(languages, item_lines, strict=False):
@@ -212,7 +214,9 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
         config.voices = parse_voices(tour["voices"], path, tour.line_of("voices"), diags)
         for lang in config.voices:
             if config.languages and lang not in config.languages:
-                diags.error(path, tour["voices"].line_of(lang), f"voices.{lang}: '{lang}' is not in 'languages'")
+                diags.error(
+                    path, tour["voices"].line_of(lang), f"voices.{lang}: '{lang}' is not in 'languages'"
+                )
 
     if "audio" in tour:
         config.audio = _parse_audio(tour["audio"], path, tour.line_of("audio"), diags)
@@ -302,7 +306,9 @@ def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
         else:
             config.image = stop["image"].strip()
             if not (path.parent / config.image).is_file():
-                diags.error(path, stop.line_of("image"), f"image '{config.image}' not found next to stop.yaml")
+                diags.error(
+                    path, stop.line_of("image"), f"image '{config.image}' not found next to stop.yaml"
+                )
     if "location" in stop:
         location = _expect_mapping(stop["location"], path, stop.line_of("location"), diags, "location")
         warn_unknown_keys(location, LOCATION_KEYS, path, diags, "location")

@@ -144,7 +144,9 @@ def read_narration(path: Path, lang: str, diags: Diagnostics) -> Narration | Non
     body = text[match.end() :]
     script = parse_script(body, lang, path=path, first_line=body_line, diagnostics=diags)
     if not script.sentences():
-        diags.error(path, body_line, "the narration is empty: write the text to be spoken below the front matter")
+        diags.error(
+            path, body_line, "the narration is empty: write the text to be spoken below the front matter"
+        )
     if notes:
         diags.note(path, meta.line_of("notes"), f"staff note: {' '.join(str(notes).split())}")
     return Narration(lang, path, str(title).strip(), script, needs_review, str(notes) if notes else None)
@@ -188,7 +190,11 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
     for folder in sorted(p for p in stops_dir.iterdir() if p.is_dir()) if stops_dir.is_dir() else []:
         stop_yaml = folder / "stop.yaml"
         if not STOP_ID.match(folder.name):
-            diags.error(folder, 0, f"stop id '{folder.name}' must match [a-z0-9][a-z0-9-]* (lower case, digits, dashes)")
+            diags.error(
+                folder,
+                0,
+                f"stop id '{folder.name}' must match [a-z0-9][a-z0-9-]* (lower case, digits, dashes)",
+            )
             continue
         if not stop_yaml.is_file():
             diags.error(stop_yaml, 0, "missing: every stop folder needs a stop.yaml with its number")
@@ -196,11 +202,17 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
         stop = Stop(folder.name, folder, parse_stop(_read_yaml(stop_yaml, diags), stop_yaml, diags))
         for voice_lang, line in (stop.config.voices and _voice_lines(stop_yaml)).items():
             if voice_lang not in config.languages:
-                diags.error(stop_yaml, line, f"voices.{voice_lang}: '{voice_lang}' is not in the tour's languages")
+                diags.error(
+                    stop_yaml, line, f"voices.{voice_lang}: '{voice_lang}' is not in the tour's languages"
+                )
         for md in sorted(folder.glob("*.md")):
             lang = md.stem
             if lang not in config.languages:
-                diags.error(md, 1, f"language '{lang}' is not in tour.yaml 'languages' ({', '.join(config.languages)})")
+                diags.error(
+                    md,
+                    1,
+                    f"language '{lang}' is not in tour.yaml 'languages' ({', '.join(config.languages)})",
+                )
                 continue
             narration = read_narration(md, lang, diags)
             if narration:
@@ -237,15 +249,22 @@ def _check_numbers_and_ids(stops: list[Stop], diags: Diagnostics) -> None:
                 diags.error(
                     stop_yaml,
                     stop.config.number_line,
-                    f"number {stop.config.number} is already used by stop '{other.id}'; numbers must be unique",
+                    f"number {stop.config.number} is already used by stop '{other.id}';"
+                    " numbers must be unique",
                 )
             else:
                 by_number[stop.config.number] = stop
         for alias, line in zip(stop.config.aliases, stop.config.alias_lines, strict=True):
             if alias in ids:
-                diags.error(stop_yaml, line, f"alias '{alias}' is the id of stop '{alias}'; an alias must be an old, unused id")
+                diags.error(
+                    stop_yaml,
+                    line,
+                    f"alias '{alias}' is the id of stop '{alias}'; an alias must be an old, unused id",
+                )
             elif alias in seen_aliases:
-                diags.error(stop_yaml, line, f"alias '{alias}' is also an alias of stop '{seen_aliases[alias].id}'")
+                diags.error(
+                    stop_yaml, line, f"alias '{alias}' is also an alias of stop '{seen_aliases[alias].id}'"
+                )
             else:
                 seen_aliases[alias] = stop
 

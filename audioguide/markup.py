@@ -93,6 +93,11 @@ def _parse_pause(raw: str) -> int | None:
     return round(value * 1000 if match.group(2).lower() == "s" else value)
 
 
+def _expand(piece: str, substitutions: list[tuple[str, str]], side: int) -> str:
+    """Put back each [[written|spoken]] as its written (0) or spoken (1) side."""
+    return _PLACEHOLDER.sub(lambda m: substitutions[int(m.group(1))][side], piece)
+
+
 def _blocks_of(body: str) -> Iterator[tuple[str, str, int]]:
     """Yield (kind, inline source, first line offset) for each block with text."""
     tokens = _markdown().parse(body)
@@ -103,9 +108,7 @@ def _blocks_of(body: str) -> Iterator[tuple[str, str, int]]:
         yield kind, token.content, token.map[0]
 
 
-def parse_script(
-    body: str, lang: str, *, path: Path, first_line: int, diagnostics: Diagnostics
-) -> Script:
+def parse_script(body: str, lang: str, *, path: Path, first_line: int, diagnostics: Diagnostics) -> Script:
     """Parse a body that starts on file line `first_line`; problems go to `diagnostics`."""
     blocks: list[Block] = []
     for kind, source, offset in _blocks_of(body):
@@ -116,7 +119,7 @@ def parse_script(
 
         substitutions: list[tuple[str, str]] = []
 
-        def stash(match: re.Match[str], line_at=line_at) -> str:
+        def stash(match: re.Match[str], line_at=line_at, substitutions=substitutions) -> str:
             inner = match.group(1)
             if "|" not in inner:
                 diagnostics.error(
@@ -137,8 +140,8 @@ def parse_script(
             segment = SUBSTITUTION.sub(stash, source[cursor:segment_end])
             segment_line = line_at(cursor)
             for piece in split_sentences(segment, lang):
-                display = _PLACEHOLDER.sub(lambda m: substitutions[int(m.group(1))][0], piece)
-                spoken = _PLACEHOLDER.sub(lambda m: substitutions[int(m.group(1))][1], piece)
+                display = _expand(piece, substitutions, 0)
+                spoken = _expand(piece, substitutions, 1)
                 text = _plain(display)
                 if text or _plain(spoken):
                     items.append(Sentence(text, _html(display), _plain(spoken), segment_line))
@@ -151,15 +154,13 @@ def parse_script(
                     path, line, f"cannot read '{match.group(0)}': write [pause 2s] or [pause 500ms]"
                 )
             elif milliseconds > MAX_PAUSE_MS:
-                diagnostics.error(
-                    path, line, f"'{match.group(0)}' is longer than {MAX_PAUSE_MS // 1000} s"
-                )
+                diagnostics.error(path, line, f"'{match.group(0)}' is longer than {MAX_PAUSE_MS // 1000} s")
             else:
                 items.append(Pause(milliseconds, line))
             cursor = match.end()
-        for stray in re.finditer(r"\[pause|\[\[|\]\]", "".join(
-            i.text for i in items if isinstance(i, Sentence)
-        )):
+        for stray in re.finditer(
+            r"\[pause|\[\[|\]\]", "".join(i.text for i in items if isinstance(i, Sentence))
+        ):
             diagnostics.error(path, block_line, f"unfinished marker '{stray.group(0)}'")
         if items:
             blocks.append(Block(kind, tuple(items), block_line))

@@ -11,7 +11,7 @@ from audioguide.cache import CACHE_FORMAT, sentence_key
 from audioguide.config import AudioSettings
 from audioguide.engines import Voice
 from audioguide.lexicon import Lexicon
-from audioguide.markup import Pause, Script, Sentence
+from audioguide.markup import Pause, Script
 
 OUTPUT_FORMAT = 1  # bump when assembly (joining, loudness, encoding) changes
 

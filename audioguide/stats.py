@@ -101,9 +101,12 @@ class ScanCounter:
             return 0
         rows = [(day, stop, lang, count) for (day, stop, lang), count in pending.items()]
         try:
-            with self._write_lock, contextlib.closing(_connect(self.path)) as connection:
-                with connection:
-                    connection.executemany(_UPSERT, rows)
+            with (
+                self._write_lock,
+                contextlib.closing(_connect(self.path)) as connection,
+                connection,  # one transaction for the whole batch
+            ):
+                connection.executemany(_UPSERT, rows)
         except sqlite3.Error as exc:
             # Keep the counts for the next attempt rather than losing them (a locked or full disk).
             log.warning("could not write scan statistics to %s: %s", self.path, exc)
@@ -119,7 +122,9 @@ class ScanCounter:
         self.flush()
 
 
-def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = None) -> list[ScanRow]:
+def read_scans(
+    path: Path, *, days: int | None = None, today: dt.date | None = None
+) -> list[ScanRow]:
     """Rows newest day first; `days=N` keeps the last N days including today."""
     if not path.is_file():
         return []
@@ -130,7 +135,9 @@ def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = N
         query += " WHERE day >= ?"
         params = (since.isoformat(),)
     query += " ORDER BY day DESC, stop, lang"
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as connection:
+    with contextlib.closing(
+        sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    ) as connection:
         try:
             return [ScanRow(*row) for row in connection.execute(query, params)]
         except sqlite3.OperationalError:

@@ -50,7 +50,9 @@ def synthesize(job: SynthesisJob) -> SynthesisOutcome:
     engine_seconds = time.perf_counter() - started
     pcm = trim_silence(resample(pcm, job.sample_rate))
     if len(pcm.samples) == 0:
-        return SynthesisOutcome(job.key, engine_seconds, f"the voice produced only silence for: {job.spoken[:60]}")
+        return SynthesisOutcome(
+            job.key, engine_seconds, f"the voice produced only silence for: {job.spoken[:60]}"
+        )
     SentenceCache(job.cache_dir).store(job.key, pcm)
     return SynthesisOutcome(job.key, engine_seconds)
 

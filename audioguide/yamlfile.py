@@ -60,7 +60,7 @@ class YamlSyntaxError(Exception):
 def parse_yaml(text: str, first_line: int = 1) -> Any:
     """Parse YAML text; `first_line` is the file line the text starts on (front matter)."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
         return shift_lines(data, first_line - 1) if first_line != 1 else data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

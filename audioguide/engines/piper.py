@@ -89,7 +89,7 @@ class PiperEngine(Engine):
 
 
 @cache
-def _load(model_path: str):  # noqa: ANN202 - piper.PiperVoice, imported lazily
+def _load(model_path: str):
     from piper import PiperVoice
 
     return PiperVoice.load(model_path)

@@ -17,10 +17,16 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from audioguide.atomic import remove_stale_temp_files, write_if_changed
+from audioguide.errors import AudioguideError
 from audioguide.i18n import translate
 from audioguide.qr import typeface
 from audioguide.qr.address import is_local, short_address
-from audioguide.qr.check import old_base_urls, unresolved_codes, unresolved_message
+from audioguide.qr.check import (
+    old_base_urls,
+    reserved_id_message,
+    unresolved_codes,
+    unresolved_message,
+)
 from audioguide.qr.codes import make_code, to_png, to_svg
 from audioguide.qr.layout import (
     DEFAULT_PAPER,
@@ -30,7 +36,6 @@ from audioguide.qr.layout import (
     add_poster_page,
     new_document,
     render_pdf,
-    symbol_target_mm,
 )
 from audioguide.qr.state import PosterRecord, PosterState, PrintedCode, load_state, save_state
 
@@ -74,6 +79,7 @@ class _Plan:
     content: PosterContent
     hash: str
     files: dict[str, Path] = field(default_factory=dict)
+    symbol_mm: float = 0.0
 
 
 def build_posters(
@@ -96,6 +102,9 @@ def build_posters(
     if chosen not in PAPER_MM:
         choices = ", ".join(PAPER_MM)
         raise click.BadParameter(f"paper must be one of {choices}", param_hint="--paper")
+    reserved = reserved_id_message(tour)
+    if reserved:
+        raise AudioguideError(reserved)
     report = PosterReport(chosen, tour.qr_dir)
     for result in _iter_posters(tour, report, force=force, reprint=reprint):
         report.append(result)
@@ -131,7 +140,6 @@ def _iter_posters(
         )
 
     plans = [_plan(tour, stop, paper, report.warnings) for stop in tour.stops]
-    symbol_mm = symbol_target_mm(paper)
     for plan in plans:
         record = state.stops.get(plan.stop.id)
         fresh = (
@@ -139,17 +147,17 @@ def _iter_posters(
             and record is not None
             and record.hash == plan.hash
             and record.url == plan.content.code.url
+            and record.symbol_mm > 0
             and all(path.is_file() for path in plan.files.values())
         )
-        if not fresh:
-            _write_stop_files(tour, plan, paper, symbol_mm)
+        plan.symbol_mm = record.symbol_mm if fresh and record else _write_stop_files(plan, paper)
         yield PosterResult(
             plan.stop.id,
             plan.stop.number,
             "unchanged" if fresh else "built",
             plan.content.code.url,
             plan.content.code.version,
-            symbol_mm,
+            plan.symbol_mm,
             tuple(plan.files.values()),
         )
 
@@ -173,6 +181,7 @@ def _iter_posters(
             plan.content.code.url,
             plan.hash,
             [path.name for path in plan.files.values()],
+            plan.symbol_mm,
         )
         for plan in plans
     }
@@ -223,12 +232,17 @@ def _plan(tour: Tour, stop: Stop, paper: str, warnings: list[str]) -> _Plan:
     return _Plan(stop, content, _hash(inputs), files)
 
 
-def _write_stop_files(tour: Tour, plan: _Plan, paper: str, symbol_mm: float) -> None:
-    code = plan.content.code
+def _write_stop_files(plan: _Plan, paper: str) -> float:
+    """Write the stop's PDF, SVG and PNG; return the code's printed width in millimetres."""
+    title = f"{plan.content.tour_title} — {plan.stop.number}. {plan.content.titles[0]}"
+    pdf, (geometry,) = render_pdf([plan.content], paper, title)
+    # The standalone code files print exactly as large as the code on the poster (normally
+    # the paper's target size; smaller only if very long titles made the page shrink it).
+    code, symbol_mm = plan.content.code, geometry.symbol_mm
     write_if_changed(plan.files["svg"], to_svg(code, symbol_mm))
     write_if_changed(plan.files["png"], to_png(code, symbol_mm))
-    title = f"{plan.content.tour_title} — {plan.stop.number}. {plan.content.titles[0]}"
-    write_if_changed(plan.files["pdf"], render_pdf([plan.content], paper, title))
+    write_if_changed(plan.files["pdf"], pdf)
+    return symbol_mm
 
 
 def _write_sheet(

@@ -15,6 +15,9 @@ from audioguide.qr.state import PosterState, PrintedCode, load_state, state_path
 if TYPE_CHECKING:
     from audioguide.content import Tour
 
+# qr/posters.pdf holds every poster: a stop with this id would overwrite it with its own.
+RESERVED_ID = "posters"
+
 
 def unresolved_message(tour: Tour, code: PrintedCode) -> str:
     # The stop that now carries the poster's number is most likely the renamed one.
@@ -38,7 +41,20 @@ def old_base_urls(tour: Tour, state: PosterState) -> list[str]:
     return sorted(bases - {tour.base_url})
 
 
+def reserved_id_message(tour: Tour) -> str | None:
+    """A stop whose poster file would overwrite qr/posters.pdf (id 'posters')."""
+    if any(stop.id == RESERVED_ID for stop in tour.stops):
+        return (
+            f"stops/{RESERVED_ID}: the id '{RESERVED_ID}' is taken by qr/{RESERVED_ID}.pdf (all the"
+            " posters); rename the folder before any poster is printed"
+        )
+    return None
+
+
 def check_printed_ids(tour: Tour, diags: Diagnostics) -> None:
+    reserved = reserved_id_message(tour)
+    if reserved:
+        diags.error(tour.root / "stops" / RESERVED_ID, 0, reserved.split(": ", 1)[1])
     state, problem = load_state(tour.qr_dir)
     if problem:
         diags.warning(state_path(tour.qr_dir), 0, problem)

@@ -122,12 +122,13 @@ def new_document(title: str, lang: str) -> FPDF:
     return pdf
 
 
-def render_pdf(contents: Sequence[PosterContent], paper: str, title: str) -> bytes:
-    """One poster per page, in the order given."""
+def render_pdf(
+    contents: Sequence[PosterContent], paper: str, title: str
+) -> tuple[bytes, list[Geometry]]:
+    """One poster per page, in the order given; and where each page's code sits."""
     pdf = new_document(title, contents[0].lang if contents else "en")
-    for content in contents:
-        add_poster_page(pdf, content, paper)
-    return bytes(pdf.output())
+    geometries = [add_poster_page(pdf, content, paper) for content in contents]
+    return bytes(pdf.output()), geometries
 
 
 def add_poster_page(pdf: FPDF, content: PosterContent, paper: str) -> Geometry:

@@ -8,12 +8,15 @@ a rename that would break one.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import TypeVar
 
 from audioguide.atomic import write_if_changed
 
+T = TypeVar("T")
 STATE_FILE = "posters.json"
 FORMAT = 1
 _NOTE = (
@@ -32,6 +35,7 @@ class PosterRecord:
     url: str  # exactly what the code encodes
     hash: str  # input hash of everything the poster shows
     files: list[str]  # names inside qr/
+    symbol_mm: float = 0.0  # printed width of the code (the PNG and SVG print at this size)
 
 
 @dataclass
@@ -64,19 +68,25 @@ def load_state(qr_dir: Path) -> tuple[PosterState, str | None]:
         return PosterState(), None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return PosterState(), f"cannot read ({exc}); the next 'audioguide qr' rewrites it"
-    try:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"unknown format {data.get('format')!r}")
-        state = PosterState(
-            paper=data.get("paper"),
-            sheet_hash=data.get("sheet_hash"),
-            stops={key: PosterRecord(**value) for key, value in data.get("stops", {}).items()},
-            printed={key: PrintedCode(**value) for key, value in data.get("printed", {}).items()},
-        )
-    except (AttributeError, TypeError, ValueError) as exc:
-        reason = f"not a poster state file ({exc}); the next 'audioguide qr' rewrites it"
-        return PosterState(), reason
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return PosterState(), "not a poster state file; the next 'audioguide qr' rewrites it"
+    # Entry by entry, so that one damaged entry costs a rebuild, not the record of what is
+    # printed (which is what protects the posters on the monuments).
+    state = PosterState(paper=data.get("paper"), sheet_hash=data.get("sheet_hash"))
+    state.stops = _entries(data.get("stops"), PosterRecord)
+    state.printed = _entries(data.get("printed"), PrintedCode)
     return state, None
+
+
+def _entries(raw: object, kind: type[T]) -> dict[str, T]:
+    known = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    entries: dict[str, T] = {}
+    for key, value in raw.items() if isinstance(raw, dict) else []:
+        if not isinstance(value, dict):
+            continue
+        with contextlib.suppress(TypeError, ValueError):
+            entries[str(key)] = kind(**{k: v for k, v in value.items() if k in known})
+    return entries
 
 
 def save_state(qr_dir: Path, state: PosterState) -> bool:

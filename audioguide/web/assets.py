@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,28 @@ STATIC_DIR = Path(__file__).parent / "static"
 # service worker's URL must stay the same, and its scope is the folder it is served from.
 HASHED = ("style.css", "app.js", "icon.svg")
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+_BLOCK_COMMENT = re.compile(rb"/\*.*?\*/", re.DOTALL)
+
+
+def minify(name: str, data: bytes) -> bytes:
+    """Drop comments and indentation: the stop page must stay under 30 KB with its CSS and JS.
+
+    Deliberately simple, hence the rules for static/*.css and *.js: comments are /* */ only,
+    and no string or regular expression contains "/*" or spans lines.
+    """
+    if name.endswith(".css"):
+        data = _BLOCK_COMMENT.sub(b"", data)
+        data = re.sub(rb"\s+", b" ", data)
+        data = re.sub(rb" ?([{};,]) ?", rb"\1", data).strip()
+        # "name: value" -> "name:value" inside declaration blocks only; selectors keep spaces.
+        return re.sub(rb"\{[^{}]*\}", lambda block: block.group(0).replace(b": ", b":"), data)
+    if name.endswith(".js"):
+        data = _BLOCK_COMMENT.sub(b"", data)
+        lines = (line.strip() for line in data.splitlines())
+        return b"\n".join(line for line in lines if line) + b"\n"
+    return data
 
 
 @dataclass(frozen=True)
@@ -28,9 +51,9 @@ class Assets:
         bodies: dict[str, Body] = {}
         urls: dict[str, str] = {}
         for name in HASHED:
-            data = (folder / name).read_bytes()
+            data = minify(name, (folder / name).read_bytes())
             suffix = Path(name).suffix
             bodies[name] = Body.of(data, TYPES.get(suffix) or media_type(name))
             urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
-        worker = Body.of((folder / "sw.js").read_bytes(), TYPES[".js"])
+        worker = Body.of(minify("sw.js", (folder / "sw.js").read_bytes()), TYPES[".js"])
         return cls(bodies, urls, {urls[name]: bodies[name] for name in HASHED}, worker)

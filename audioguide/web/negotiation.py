@@ -1,4 +1,4 @@
-"""Which language a visitor gets: ?lang=, then their earlier choice, then the browser, then the tour.
+"""Which language a visitor gets: ?lang=, their earlier choice, the browser, the tour's default.
 
 The earlier choice is a `lang` cookie holding only a language code. It is a preference the
 visitor made, sent back to this site only; the scan statistics never read it.

@@ -31,7 +31,7 @@ MEDIA_TYPES = {
     ".ogg": "audio/ogg",
     ".opus": "audio/ogg",
     ".wav": "audio/wav",
-    ".vtt": "text/vtt; charset=utf-8",
+    ".vtt": "text/vtt",  # send_file adds "; charset=utf-8" to text types
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
@@ -79,6 +79,8 @@ class Snapshot:
     media: dict[str, MediaFile]  # URL path -> file: the only files under /media and /img
     narrated: dict[tuple[str, str], Narrated]  # (stop id, lang)
     images: dict[str, MediaFile]  # stop id -> image
+    stops_by_key: dict[str, Stop]  # id and every alias -> stop
+    stops_by_number: dict[int, Stop]
     # Rendered bodies, filled on first use. Racing threads may both render; same bytes, harmless.
     rendered: dict[Any, Any] = field(default_factory=dict)
 
@@ -89,17 +91,41 @@ class Snapshot:
             value = self.rendered[key] = make()
             return value
 
+    def find(self, key: str) -> Stop | None:
+        """A stop by id or alias, case-insensitively (ids are lower case; people type capitals)."""
+        return self.stops_by_key.get(key) or self.stops_by_key.get(key.lower())
+
+    def current_media(self, url: str) -> MediaFile | None:
+        """The file a URL with an outdated hash asked for, under its current hash (or None)."""
+        parts = url.split("/", 3)  # "", "media", hash, "en/welcome.mp3"
+        if len(parts) != 4:
+            return None
+        return self.media_by_name.get(f"/{parts[1]}/{parts[3]}")
+
+    @property
+    def media_by_name(self) -> dict[str, MediaFile]:
+        return self.cached(
+            "media_by_name",
+            lambda: {
+                f"/{f.url.split('/', 3)[1]}/{f.url.split('/', 3)[3]}": f
+                for f in self.media.values()
+            },
+        )
+
     def stop_index(self, stop: Stop) -> int:
         return self.tour.stops.index(stop)
 
     def neighbours(self, stop: Stop) -> tuple[Stop | None, Stop | None]:
         index = self.stop_index(stop)
         stops = self.tour.stops
-        return (stops[index - 1] if index > 0 else None, stops[index + 1] if index + 1 < len(stops) else None)
+        return (
+            stops[index - 1] if index > 0 else None,
+            stops[index + 1] if index + 1 < len(stops) else None,
+        )
 
 
 def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime, size) of every file the snapshot is made of; cheap enough to run each second."""
+    """(path, mtime, size) of every file a snapshot is made of; cheap enough to run each second."""
     entries: list[tuple[str, int, int]] = []
 
     def add(path: str) -> None:
@@ -165,7 +191,11 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                 continue
             audio = _media_file(tour.audio_dir, entry.get("audio"), "/media")
             if audio is None:
-                log.warning("audio of %s/%s is missing or outside audio/; run audioguide build", lang, stop.id)
+                log.warning(
+                    "audio of %s/%s is missing or outside audio/; run audioguide build",
+                    lang,
+                    stop.id,
+                )
                 continue
             captions = _media_file(tour.audio_dir, entry.get("captions"), "/media")
             duration = entry.get("duration")
@@ -189,7 +219,13 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                     path, url, digest, path.stat().st_size, media_type(path.name)
                 )
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
-    return Snapshot(tour, manifest, version, media, narrated, images)
+    by_key: dict[str, Stop] = {}
+    for stop in tour.stops:
+        for alias in stop.aliases:
+            by_key.setdefault(alias, stop)
+    by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
+    by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
+    return Snapshot(tour, manifest, version, media, narrated, images, by_key, by_number)
 
 
 class Site:
@@ -224,12 +260,16 @@ class Site:
         try:
             tour, diags = load_tour(self.root)
         except Exception:  # a half-written file must not take the server down
-            log.exception("could not read the tour in %s; still serving the previous version", self.root)
+            log.exception(
+                "could not read the tour in %s; still serving the previous version", self.root
+            )
             return
         for problem in diags.errors:
             log.warning("%s", problem)
         if tour is None:
-            log.error("the tour in %s cannot be loaded; still serving the previous version", self.root)
+            log.error(
+                "the tour in %s cannot be loaded; still serving the previous version", self.root
+            )
             return
         self._snapshot = build_snapshot(tour, fingerprint)
         log.info("serving tour %s (version %s)", self.root, self._snapshot.version)

@@ -1,0 +1,76 @@
+"""The visitor web app: stop pages, audio, the offline tour and the JSON API.
+
+create_app() builds a Flask app for one tour folder. It reads only what `audioguide build`
+wrote (tour.yaml, stops/, audio/manifest.json and the files it lists) and notices a rebuild
+by itself: no restart needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from audioguide.i18n import FALLBACK, STRINGS, translate
+from audioguide.stats import ScanCounter
+from audioguide.web import api, media, pages, security
+from audioguide.web.assets import Assets
+from audioguide.web.site import Site
+from audioguide.web.state import EXTENSION, WebState, state
+
+DEFAULT_STATS_DB = "stats.sqlite3"
+
+
+def create_app(
+    project: Path | None = None,
+    *,
+    stats_db: Path | None = None,
+    testing: bool = False,
+    check_interval: float | None = None,
+    stats_flush_interval: float | None = None,
+) -> Flask:
+    """The app for the tour in `project` (default: the current folder).
+
+    `check_interval`: seconds between looks at the files for a rebuild (default 1; 0 in tests).
+    `stats_flush_interval`: seconds between writes of scan counts (default 5; 0 in tests).
+    """
+    root = (project or Path.cwd()).resolve()
+    app = Flask(__name__, static_folder=None)
+    app.config.update(TESTING=testing, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    site = Site(
+        root, check_interval=(0.0 if testing else 1.0) if check_interval is None else check_interval
+    )
+    counter = ScanCounter(
+        stats_db or root / DEFAULT_STATS_DB,
+        flush_interval=(0.0 if testing else 5.0)
+        if stats_flush_interval is None
+        else stats_flush_interval,
+    )
+    app.extensions[EXTENSION] = WebState(site, counter, Assets.load())
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(api.bp)
+    security.init_app(app)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _http_error(error: HTTPException) -> Response | HTTPException:
+    code = error.code or 500
+    if request.path.startswith("/api/"):
+        return api.error_response(code, error.description or error.name)
+    loaded = state().site.current() is not None
+    if code == 404 and request.method in ("GET", "HEAD") and loaded:
+        return pages.not_found_page()
+    if code == 503 or not loaded:
+        lang = request.args.get("lang", "")
+        lang = lang if lang in STRINGS else FALLBACK
+        message = translate(lang, "not_ready")
+        response = Response(render_template("unavailable.html", lang=lang, message=message), 503)
+        response.headers["Retry-After"] = "30"
+        return response
+    return error  # e.g. 416 with its Content-Range header, 405 with Allow

@@ -1,0 +1,148 @@
+"""Visitor pages: home, QR scans (/s/<id>), the typed stop number, stop pages, offline lists."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, request
+
+from audioguide.i18n import translate
+from audioguide.web.bodies import Body, respond
+from audioguide.web.negotiation import LANG_COOKIE, LANG_COOKIE_MAX_AGE, choose_language
+from audioguide.web.render import (
+    home_body,
+    not_found_body,
+    offline_list,
+    render_not_found,
+    stop_body,
+    web_manifest,
+)
+from audioguide.web.site import Snapshot
+from audioguide.web.state import snapshot, state
+
+bp = Blueprint("pages", __name__)
+
+# Pages may change with a rebuild: the phone keeps them but asks again (a cheap 304 on ETag).
+PAGE_CACHE = "no-cache"
+
+
+def negotiated_language(snap: Snapshot) -> str:
+    tour = snap.tour
+    return choose_language(
+        tour.languages,
+        tour.default_language,
+        query=request.args.get("lang"),
+        cookie=request.cookies.get(LANG_COOKIE),
+        accept_language=request.headers.get("Accept-Language"),
+    )
+
+
+def language_of_path(snap: Snapshot) -> str:
+    """The language a page should speak: the one in its URL, else the negotiated one."""
+    first = request.path.strip("/").split("/", 1)[0]
+    return first if first in snap.tour.languages else negotiated_language(snap)
+
+
+def remember_language(response: Response, lang: str) -> Response:
+    """The visitor's choice, for the next scan: only the language code, nothing else."""
+    if request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=LANG_COOKIE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response
+
+
+def temporary_redirect(location: str) -> Response:
+    response = redirect(location, 302)
+    # The target depends on the cookie and Accept-Language: no cache may keep it for others.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Cookie, Accept-Language"
+    return response
+
+
+def not_found_page(message: str | None = None) -> Response:
+    snap = snapshot()
+    lang = language_of_path(snap)
+    body = render_not_found(snap, lang, message) if message else not_found_body(snap, lang)
+    response = respond(body, request, "no-store", status=404)
+    return response
+
+
+@bp.get("/")
+def root() -> Response:
+    snap = snapshot()
+    return temporary_redirect(f"/{negotiated_language(snap)}/")
+
+
+@bp.get("/<lang>/")
+def home(lang: str) -> Response:
+    snap = snapshot()
+    if lang not in snap.tour.languages:
+        return not_found_page()
+    return remember_language(respond(home_body(snap, lang), request, PAGE_CACHE), lang)
+
+
+@bp.get("/s/<stop_id>")
+def scan(stop_id: str) -> Response:
+    """What every QR code points at: count the scan, then send the visitor to the stop's page."""
+    snap = snapshot()
+    stop = snap.find(stop_id)
+    if stop is None:
+        return not_found_page()
+    lang = negotiated_language(snap)
+    if request.method == "GET":  # a HEAD probe (link checkers) is no visitor
+        state().counter.record(stop.id, lang)
+    return temporary_redirect(f"/{lang}/{stop.id}")
+
+
+@bp.get("/go")
+def typed_number() -> Response:
+    """The keypad: a visitor who cannot scan types the number on the sign (or the stop's code)."""
+    snap = snapshot()
+    lang = negotiated_language(snap)
+    typed = request.args.get("n", "").strip()[:40]
+    stop = snap.stops_by_number.get(int(typed)) if typed.isdigit() else None
+    stop = stop or (snap.find(typed) if typed else None)
+    if stop is None:
+        message = translate(lang, "no_such_stop").format(number=typed) if typed else None
+        return not_found_page(message)
+    if request.method == "GET":
+        state().counter.record(stop.id, lang)
+    return temporary_redirect(f"/{lang}/{stop.id}")
+
+
+@bp.get("/<lang>/<stop_id>")
+def stop_page(lang: str, stop_id: str) -> Response:
+    snap = snapshot()
+    stop = snap.find(stop_id)
+    if lang not in snap.tour.languages or stop is None:
+        return not_found_page()
+    if stop.id != stop_id:  # an old id (alias) or capitals: the one address of this page
+        return redirect(f"/{lang}/{stop.id}", 301)
+    return remember_language(respond(stop_body(snap, stop, lang), request, PAGE_CACHE), lang)
+
+
+@bp.get("/<lang>/manifest.webmanifest")
+def manifest(lang: str) -> Response:
+    snap = snapshot()
+    if lang not in snap.tour.languages:
+        return not_found_page()
+    return respond(web_manifest(snap, lang), request, PAGE_CACHE)
+
+
+@bp.get("/offline/<lang>.json")
+def offline(lang: str) -> Response:
+    snap = snapshot()
+    if lang not in snap.tour.languages:
+        return not_found_page()
+    body: Body = snap.cached(("offline", lang), lambda: offline_list(snap, lang))
+    return respond(body, request, PAGE_CACHE)
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    # Browsers check this file for updates themselves; it must never be cached for long.
+    return respond(state().assets.service_worker, request, "no-cache")

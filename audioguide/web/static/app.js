@@ -1,0 +1,342 @@
+/* audioguide visitor app: player, transcript, keypad, offline tour. No framework, no inline code.
+   Without this script the pages still work: native audio controls, a readable transcript,
+   a keypad form. Everything here is an enhancement. */
+(function () {
+  "use strict";
+  var doc = document;
+  var body = doc.body;
+  var $ = function (id) { return doc.getElementById(id); };
+  var store = {
+    get: function (k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
+    set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } },
+    del: function (k) { try { localStorage.removeItem(k); } catch (e) { /* private mode */ } }
+  };
+  var reducedMotion = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
+  doc.documentElement.classList.add("js");
+
+  function fmt(s) {
+    s = Math.max(0, Math.floor(s || 0));
+    var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, r = String(s % 60).padStart(2, "0");
+    return h ? h + ":" + String(m).padStart(2, "0") + ":" + r : m + ":" + r;
+  }
+
+  /* ---- WebVTT: cue ids s1, s2, ... are the transcript's sentence spans ---- */
+  function parseVtt(text) {
+    var cues = [];
+    text.replace(/\r/g, "").split(/\n\n+/).forEach(function (block) {
+      var lines = block.split("\n"), i = lines.findIndex(function (l) { return l.indexOf("-->") >= 0; });
+      if (i < 0) return;
+      var t = lines[i].split("-->");
+      cues.push({ id: i > 0 ? lines[i - 1].trim() : "", start: secs(t[0]), end: secs(t[1]) });
+    });
+    return cues;
+  }
+  function secs(stamp) {
+    var p = stamp.trim().split(/\s+/)[0].split(":").map(Number), v = 0;
+    p.forEach(function (n) { v = v * 60 + n; });
+    return v;
+  }
+
+  /* ---- the stop page player ---- */
+  function player() {
+    var audio = $("audio"), ui = $("controls");
+    if (!audio || !ui) return;
+    var box = ui.parentNode, d = box.dataset;
+    var play = $("play"), label = $("play-label"), seek = $("seek"), cur = $("cur"), dur = $("dur");
+    var key = "pos:" + body.dataset.lang + "/" + body.dataset.stop;
+    var duration = parseFloat(audio.dataset.duration) || 0;
+    var pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
+    var rates = [1, 1.25, 1.5, 0.75], rate = parseFloat(store.get("rate")) || 1;
+
+    audio.removeAttribute("controls");
+    ui.hidden = false;
+    if ($("hint")) $("hint").hidden = false;
+
+    function position() { return pending !== null ? pending : audio.currentTime; }
+    function total() { return isFinite(audio.duration) && audio.duration > 0 ? audio.duration : duration; }
+    function show() {
+      var t = position(), d2 = total();
+      cur.textContent = fmt(t);
+      dur.textContent = fmt(d2);
+      if (!dragging) seek.value = Math.floor(t);
+      seek.max = Math.ceil(d2);
+      seek.setAttribute("aria-valuetext", d.timeOf.replace("{current}", fmt(t)).replace("{duration}", fmt(d2)));
+      highlight(t);
+    }
+    function seekTo(t) {
+      t = Math.max(0, Math.min(t, total() || t));
+      if (audio.readyState >= 1) { audio.currentTime = t; pending = null; } else { pending = t; }
+      show();
+      save(true);
+    }
+    function save(force) {
+      var t = position(), n = Date.now();
+      if (!force && n - lastSave < 2000) return;
+      lastSave = n;
+      if (t > 3 && t < total() - 3) store.set(key, String(Math.floor(t))); else store.del(key);
+    }
+    function setRate(r) {
+      rate = r;
+      audio.playbackRate = audio.defaultPlaybackRate = r;
+      $("rate").textContent = String(r).replace(".", body.dataset.lang === "en" ? "." : ",") + "×";
+      store.set("rate", String(r));
+    }
+    setRate(rates.indexOf(rate) >= 0 ? rate : 1);
+
+    /* resume where the visitor stopped */
+    var saved = parseFloat(store.get(key));
+    if (saved > 0) {
+      pending = saved;
+      var note = $("resume");
+      note.textContent = d.resume.replace("{time}", fmt(saved));
+      note.hidden = false;
+    }
+
+    play.addEventListener("click", function () {
+      if (audio.paused) {
+        var p = audio.play();
+        if (p && p.catch) p.catch(function () { /* the visitor can press again */ });
+      } else audio.pause();
+    });
+    $("back").addEventListener("click", function () { seekTo(position() - 15); });
+    $("fwd").addEventListener("click", function () { seekTo(position() + 15); });
+    $("speed").addEventListener("click", function () { setRate(rates[(rates.indexOf(rate) + 1) % rates.length]); });
+    seek.addEventListener("input", function () { dragging = true; cur.textContent = fmt(+seek.value); });
+    seek.addEventListener("change", function () { dragging = false; seekTo(+seek.value); });
+
+    audio.addEventListener("loadedmetadata", function () {
+      if (pending !== null) { audio.currentTime = Math.min(pending, total()); pending = null; }
+      audio.playbackRate = rate;
+      show();
+    });
+    audio.addEventListener("play", function () {
+      box.classList.add("playing");
+      label.textContent = d.pause;
+      $("resume").hidden = true;
+      $("upnext").hidden = true;
+      announce();
+    });
+    audio.addEventListener("pause", function () {
+      box.classList.remove("playing");
+      label.textContent = d.play;
+      save(true);
+    });
+    audio.addEventListener("timeupdate", function () { show(); save(false); positionState(); });
+    audio.addEventListener("ended", function () {
+      store.del(key);
+      var next = $("upnext");
+      next.hidden = false;
+      var link = next.querySelector("a");
+      if (link && !reducedMotion) next.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    });
+    window.addEventListener("pagehide", function () { save(true); });
+
+    /* only one stop plays at a time, across tabs */
+    var me = Math.random().toString(36).slice(2), channel = null;
+    if ("BroadcastChannel" in window) {
+      channel = new BroadcastChannel("audioguide-player");
+      channel.onmessage = function (e) { if (e.data && e.data.playing !== me) audio.pause(); };
+    } else {
+      window.addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
+    }
+    function announce() {
+      if (channel) channel.postMessage({ playing: me });
+      else store.set("playing", me + ":" + Date.now());
+    }
+
+    /* transcript: highlight the sentence being spoken, tap to listen from a sentence */
+    var transcript = $("transcript");
+    var track = audio.querySelector("track");
+    if (track && window.fetch) {
+      fetch(track.src).then(function (r) { return r.ok ? r.text() : ""; }).then(function (t) {
+        cues = parseVtt(t);
+        show();
+      }).catch(function () { /* no highlighting; the transcript stays readable */ });
+    }
+    ["wheel", "touchmove"].forEach(function (type) {
+      window.addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
+    });
+    function cueAt(t) {
+      var lo = 0, hi = cues.length - 1, found = -1;
+      while (lo <= hi) {
+        var mid = (lo + hi) >> 1;
+        if (cues[mid].start <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+      }
+      return found >= 0 ? cues[found] : null;
+    }
+    function highlight(t) {
+      var cue = cueAt(t + 0.05), span = cue ? $(cue.id) : null;
+      if (span === now) return;
+      if (now) now.classList.remove("now");
+      now = span;
+      if (!span) return;
+      span.classList.add("now");
+      if (audio.paused || Date.now() - userScroll < 4000) return;
+      var r = span.getBoundingClientRect(), top = box.getBoundingClientRect().bottom;
+      if (r.top < top || r.bottom > window.innerHeight - 16) {
+        span.scrollIntoView({ block: "center", behavior: reducedMotion ? "auto" : "smooth" });
+      }
+    }
+    transcript.addEventListener("click", function (e) {
+      if (e.target.closest("a")) return;
+      var span = e.target.closest("#transcript span[id]");
+      if (!span) return;
+      var cue = cues.find(function (c) { return c.id === span.id; });
+      if (!cue) return;
+      seekTo(cue.start);
+      if (audio.paused) play.click();
+    });
+
+    /* lock screen and headphone controls */
+    var ms = navigator.mediaSession;
+    function positionState() {
+      if (!ms || !ms.setPositionState || !isFinite(audio.duration)) return;
+      try { ms.setPositionState({ duration: audio.duration, playbackRate: audio.playbackRate, position: Math.min(audio.currentTime, audio.duration) }); } catch (e) { /* old browsers */ }
+    }
+    if (ms && window.MediaMetadata) {
+      ms.metadata = new MediaMetadata({
+        title: d.title, artist: d.tour, album: d.album,
+        artwork: [{ src: d.icon, sizes: "512x512", type: "image/svg+xml" }]
+      });
+      var handlers = {
+        play: function () { play.click(); },
+        pause: function () { audio.pause(); },
+        seekbackward: function (e) { seekTo(position() - ((e && e.seekOffset) || 15)); },
+        seekforward: function (e) { seekTo(position() + ((e && e.seekOffset) || 15)); },
+        seekto: function (e) { if (e && e.seekTime != null) seekTo(e.seekTime); }
+      };
+      Object.keys(handlers).forEach(function (a) {
+        try { ms.setActionHandler(a, handlers[a]); } catch (e) { /* action not supported */ }
+      });
+    }
+    show();
+  }
+
+  /* ---- the keypad: big digits for visitors who cannot scan ---- */
+  function keypad() {
+    var pad = $("pad"), input = $("stop-number");
+    if (!pad || !input) return;
+    pad.hidden = false;
+    pad.addEventListener("click", function (e) {
+      var b = e.target.closest("button[data-digit]");
+      if (!b) return;
+      var v = b.dataset.digit;
+      input.value = v === "del" ? input.value.slice(0, -1) : (input.value + v).slice(0, 6);
+    });
+  }
+
+  /* ---- the offline tour: every page, audio and caption of one language in the Cache API ---- */
+  var CACHE_PREFIX = "audioguide-";
+  function cacheName(lang) { return CACHE_PREFIX + lang; }
+
+  function readWithProgress(response, onBytes) {
+    if (!response.body || !response.body.getReader) return response.blob();
+    var reader = response.body.getReader(), parts = [];
+    function pump() {
+      return reader.read().then(function (r) {
+        if (r.done) return new Blob(parts, { type: response.headers.get("Content-Type") || "" });
+        parts.push(r.value);
+        onBytes(r.value.length);
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  /* Fetch what is missing, then drop what the current tour no longer lists (old audio hashes). */
+  function download(listUrl, onProgress) {
+    return fetch(listUrl, { cache: "no-store" }).then(function (r) {
+      if (!r.ok) throw new Error("list " + r.status);
+      return r.json();
+    }).then(function (list) {
+      return caches.open(cacheName(list.lang)).then(function (cache) {
+        var done = 0, queue = list.files.slice(), wanted = {};
+        list.files.forEach(function (f) { wanted[new URL(f.url, location.href).href] = true; });
+        onProgress(0, list.bytes);
+        function one(f) {
+          return cache.match(f.url).then(function (hit) {
+            var immutable = /^\/(media|img|a)\//.test(f.url);
+            if (hit && immutable) { done += f.bytes; onProgress(done, list.bytes); return null; }
+            return fetch(f.url, { cache: "no-cache" }).then(function (resp) {
+              if (!resp.ok) throw new Error(f.url + " " + resp.status);
+              var got = 0;
+              return readWithProgress(resp, function (n) { got += n; onProgress(done + got, list.bytes); }).then(function (blob) {
+                done += f.bytes;
+                var headers = new Headers(resp.headers);
+                headers.delete("Content-Encoding");
+                headers.delete("Vary");
+                headers.set("Content-Length", String(blob.size));
+                return cache.put(f.url, new Response(blob, { status: 200, headers: headers }));
+              });
+            });
+          });
+        }
+        function worker() { var f = queue.shift(); return f ? one(f).then(worker) : Promise.resolve(); }
+        return Promise.all([worker(), worker(), worker()]).then(function () {
+          return cache.put(listUrl, new Response(JSON.stringify(Object.assign({ saved: Date.now() }, list)), { headers: { "Content-Type": "application/json" } }));
+        }).then(function () { return cache.keys(); }).then(function (keys) {
+          wanted[new URL(listUrl, location.href).href] = true;
+          return Promise.all(keys.filter(function (req) { return !wanted[req.url]; }).map(function (req) { return cache.delete(req); }));
+        }).then(function () {
+          store.set("offline:" + list.lang, list.version);
+          store.set("offline-checked:" + list.lang, String(Date.now()));
+          return list;
+        });
+      });
+    });
+  }
+
+  function offline() {
+    var box = $("offline");
+    if (!box || !window.caches || !("serviceWorker" in navigator)) return;
+    var d = box.dataset, button = $("download"), bar = $("download-progress"), status = $("download-status"), remove = $("remove");
+    var lang = body.dataset.lang;
+    box.hidden = false;
+    if (store.get("offline:" + lang)) { status.textContent = d.done; remove.hidden = false; }
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      bar.hidden = false;
+      status.textContent = d.progress;
+      var ready = navigator.storage && navigator.storage.persist ? navigator.storage.persist().catch(function () { return false; }) : Promise.resolve();
+      ready.then(function () { return navigator.serviceWorker.ready; }).then(function () {
+        return download(d.list, function (got, all) {
+          bar.max = all;
+          bar.value = Math.min(got, all);
+          bar.setAttribute("aria-valuetext", Math.round(100 * got / Math.max(all, 1)) + "%");
+        });
+      }).then(function () {
+        status.textContent = d.done;
+        remove.hidden = false;
+      }).catch(function (err) {
+        status.textContent = err && err.name === "QuotaExceededError" ? d.noSpace : d.failed;
+      }).then(function () { button.disabled = false; });
+    });
+    remove.addEventListener("click", function () {
+      caches.delete(cacheName(lang)).then(function () {
+        store.del("offline:" + lang);
+        status.textContent = d.removed;
+        remove.hidden = true;
+        bar.hidden = true;
+      });
+    });
+  }
+
+  /* A downloaded tour follows rebuilds: at most once an hour, fetch only what changed. */
+  function keepFresh() {
+    var lang = body.dataset.lang, key = "offline-checked:" + lang;
+    if (!window.caches || !store.get("offline:" + lang) || !navigator.onLine) return;
+    if (Date.now() - (parseInt(store.get(key), 10) || 0) < 3600 * 1000) return;
+    store.set(key, String(Date.now()));
+    fetch("/offline/" + lang + ".json", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (list) {
+      if (list.version !== store.get("offline:" + lang)) return download("/offline/" + lang + ".json", function () {});
+    }).catch(function () { /* offline or weak signal: try another time */ });
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* offline tour unavailable */ });
+  }
+  if (body.dataset.page === "stop") player();
+  keypad();
+  offline();
+  keepFresh();
+})();

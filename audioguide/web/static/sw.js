@@ -1,0 +1,103 @@
+/* audioguide service worker: serves the downloaded tour without a network.
+   The page (app.js) fills one cache per language ("audioguide-<lang>"); this worker only reads.
+   - Audio, captions, images and assets have content-hashed URLs: cache first. A Range request
+     is answered with a 206 cut from the cached file (as Workbox's range-requests recipe does),
+     so seeking works in airplane mode.
+   - Pages: the network first (fresh after a rebuild), the cached copy if the network fails or
+     takes longer than a few seconds (a weak signal in a field).
+   - /s/<id>, / and /go (QR scans, keypad) are resolved from the cached offline list. */
+"use strict";
+var PREFIX = "audioguide-";
+var NETWORK_TIMEOUT_MS = 4000;
+
+self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (/^\/(media|img|a)\//.test(url.pathname)) {
+    event.respondWith(fromCache(request, url));
+  } else if (request.mode === "navigate") {
+    event.respondWith(page(request, url));
+  }
+});
+
+function match(key) {
+  return caches.match(key, { ignoreVary: true, ignoreSearch: false });
+}
+
+function fromCache(request, url) {
+  return match(url.pathname).then(function (hit) {
+    if (!hit) return fetch(request);
+    var range = request.headers.get("Range");
+    return range ? partial(hit, range) : hit;
+  });
+}
+
+/* A 206 from a cached 200: bytes=a-b, bytes=a- and bytes=-n; 416 when it cannot be satisfied. */
+function partial(response, header) {
+  return response.blob().then(function (blob) {
+    var size = blob.size, m = /^bytes=(\d*)-(\d*)$/.exec(header.trim()), start, end;
+    if (m && m[1] !== "") {
+      start = Number(m[1]);
+      end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    } else if (m && m[2] !== "") {
+      start = Math.max(0, size - Number(m[2]));
+      end = size - 1;
+      if (Number(m[2]) === 0) start = size;
+    }
+    if (start === undefined || start >= size || start > end) {
+      return new Response("", { status: 416, statusText: "Range Not Satisfiable", headers: { "Content-Range": "bytes */" + size } });
+    }
+    var headers = new Headers(response.headers);
+    headers.set("Content-Range", "bytes " + start + "-" + end + "/" + size);
+    headers.set("Content-Length", String(end - start + 1));
+    return new Response(blob.slice(start, end + 1), { status: 206, statusText: "Partial Content", headers: headers });
+  });
+}
+
+function page(request, url) {
+  return match(url.pathname).then(function (cached) {
+    var network = fetch(request);
+    if (!cached) return network.catch(function () { return offlineAnswer(url); });
+    var timeout = new Promise(function (resolve) { setTimeout(resolve, NETWORK_TIMEOUT_MS, cached); });
+    return Promise.race([network.then(function (r) { return r.ok || r.type === "opaqueredirect" ? r : cached; }, function () { return cached; }), timeout]);
+  });
+}
+
+/* The offline lists this phone keeps, newest download first. */
+function offlineLists() {
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0; }).map(function (name) {
+      return caches.open(name).then(function (cache) {
+        return cache.match("/offline/" + name.slice(PREFIX.length) + ".json");
+      }).then(function (r) { return r ? r.json() : null; });
+    }));
+  }).then(function (lists) {
+    return lists.filter(Boolean).sort(function (a, b) { return (b.saved || 0) - (a.saved || 0); });
+  });
+}
+
+function offlineAnswer(url) {
+  return offlineLists().then(function (lists) {
+    if (!lists.length) return new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    var wanted = url.searchParams.get("lang");
+    var list = lists.find(function (l) { return l.lang === wanted; }) || lists[0];
+    var path = url.pathname, key = null;
+    var scan = /^\/s\/([^/]+)$/.exec(path);
+    if (scan) key = decodeURIComponent(scan[1]).toLowerCase();
+    if (path === "/go") key = (url.searchParams.get("n") || "").trim().toLowerCase();
+    if (key !== null) {
+      var stop = list.stops.find(function (s) {
+        return s.id === key || String(s.number) === key || s.aliases.indexOf(key) >= 0;
+      });
+      if (stop) return Response.redirect("/" + list.lang + "/" + stop.id, 302);
+    }
+    return match("/" + list.lang + "/").then(function (home) {
+      return home || Response.redirect("/" + list.lang + "/", 302);
+    });
+  });
+}

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Load test of `audioguide serve` against nginx serving the same bytes as static files.
+
+    python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn]
+
+Needs (this script installs nothing):
+  - wrk     (Debian: apt-get install wrk)       the load generator
+  - nginx   (Debian: apt-get install nginx)     the "physical best" reference; --no-nginx skips it
+  - the audioguide dependencies (ffmpeg comes with imageio-ffmpeg)
+  - gunicorn, only for --gunicorn               (pip install gunicorn)
+
+It copies the tour (default: the repository's demo tour) into a temporary folder, gives every
+stop and language a synthetic ~1 MB MP3 and captions (no speech engine, nothing from the
+network), starts the server(s) on 127.0.0.1 only, and measures with wrk:
+  - stop pages: GET rotating over every stop page of every language;
+  - ranges: GET with Range: a random 64 KiB slice of the 1 MB MP3 (what seeking asks for).
+Each figure is the median of --runs runs. Every request loop is bounded by --duration.
+Note that wrk runs on the same 2 cores as the server: both servers pay that equally.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from audioguide.captions import Cue, render_vtt  # noqa: E402
+from audioguide.content import load_tour  # noqa: E402
+from audioguide.manifest import Manifest, file_record  # noqa: E402
+
+MP3_SECONDS = 62.5  # at 128 kbit/s: 1,000,000 bytes
+RANGE_BYTES = 65_536
+TARGET_PAGES_PER_SECOND = 800
+TARGET_P99_MS = 100.0
+
+
+def need(tool: str, hint: str) -> str:
+    path = shutil.which(tool) or (
+        f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None
+    )
+    if not path:
+        sys.exit(f"bench/serve.py needs {tool}: {hint}")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"server exited early (code {process.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"server not ready: {url}")
+
+
+def make_project(source: Path, work: Path) -> tuple[Path, list[str]]:
+    """A copy of the tour with synthetic audio; returns (project, stop page paths)."""
+    import imageio_ffmpeg
+
+    project = work / "tour"
+    project.mkdir()
+    for name in ("tour.yaml", "stops", "lexicon"):
+        if (source / name).is_dir():
+            shutil.copytree(source / name, project / name)
+        elif (source / name).exists():
+            shutil.copy(source / name, project / name)
+    tone = work / "tone.mp3"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi",
+         "-i", f"sine=frequency=220:duration={MP3_SECONDS}", "-ac", "1", "-b:a", "128k", str(tone)],
+        check=True,
+    )  # fmt: skip
+    tour, _ = load_tour(project)
+    if tour is None:
+        sys.exit(f"no usable tour in {source}")
+    manifest = Manifest.load(tour.audio_dir)
+    pages: list[str] = []
+    for stop in tour.stops:
+        for lang in tour.languages:
+            pages.append(f"/{lang}/{stop.id}")
+            narration = stop.narrations.get(lang)
+            if narration is None:
+                continue
+            folder = tour.audio_dir / lang
+            folder.mkdir(parents=True, exist_ok=True)
+            mp3, vtt = folder / f"{stop.id}.mp3", folder / f"{stop.id}.vtt"
+            shutil.copy(tone, mp3)
+            sentences = narration.script.sentences()
+            step = MP3_SECONDS / max(1, len(sentences))
+            cues = [Cue(i * step, (i + 1) * step, s.text) for i, s in enumerate(sentences)]
+            vtt.write_text(render_vtt(cues, lang), encoding="utf-8")
+            manifest.set_entry(stop.id, lang, {
+                "audio": file_record(tour.audio_dir, mp3),
+                "captions": file_record(tour.audio_dir, vtt),
+                "duration": MP3_SECONDS, "sentences": len(sentences), "engine": "piper",
+                "voice": "bench", "fallback": False,
+            })  # fmt: skip
+    manifest.save()
+    return project, pages
+
+
+@contextlib.contextmanager
+def process(
+    command: list[str], ready_url: str, log: Path, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    # Output goes to a file: an unread pipe fills up and blocks the server mid-benchmark.
+    handle = log.open("ab")
+    proc = subprocess.Popen(
+        command, env={**os.environ, **(env or {})}, stdout=handle, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_ready(ready_url, proc)
+        yield
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        handle.close()
+
+
+def lua_pages(paths: list[str], folder: Path) -> Path:
+    script = folder / "pages.lua"
+    items = ", ".join(json.dumps(p) for p in paths)
+    script.write_text(
+        f"local paths = {{{items}}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
+    )
+    return script
+
+
+def lua_ranges(path: str, size: int, folder: Path) -> Path:
+    script = folder / "ranges.lua"
+    script.write_text(
+        f"local size = {size}\n"
+        "request = function()\n"
+        f"  local s = math.random(0, size - {RANGE_BYTES})\n"
+        f"  local range = 'bytes=' .. s .. '-' .. (s + {RANGE_BYTES - 1})\n"
+        f"  return wrk.format('GET', {json.dumps(path)}, {{Range = range}})\n"
+        "end\n"
+    )
+    return script
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(wrk: str, url: str, script: Path, args: argparse.Namespace) -> dict[str, float]:
+    command = [wrk, f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+    command += ["--latency", "--timeout", "5s", "-s", str(script), url]
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=args.duration + 60
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)\b", output)
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors += int(non2xx.group(1)) if non2xx else 0
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", output)
+    mbps = (
+        float(transfer.group(1))
+        * {"B": 1e-6, "KB": 1e-3, "MB": 1, "GB": 1e3}[transfer.group(2)]
+        * 1.048576
+    )
+    return {
+        "rps": rps,
+        "p99_ms": _ms(*p99.groups()),
+        "errors": errors,
+        "requests": total,
+        "mb_s": mbps,
+    }
+
+
+def measure(
+    name: str, wrk: str, base: str, scripts: dict[str, Path], args: argparse.Namespace
+) -> dict:
+    result = {}
+    for kind, script in scripts.items():
+        runs = [run_wrk(wrk, base, script, args) for _ in range(args.runs)]
+        median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        median["errors"] = sum(run["errors"] for run in runs)  # every error of every run counts
+        median["runs"] = [round(run["rps"]) for run in runs]
+        result[kind] = median
+        print(
+            f"  {name:<22} {kind:<6} {median['rps']:>8.0f} req/s   p99 {median['p99_ms']:>7.1f} ms"
+            f"   errors {median['errors']:>3}   {median['mb_s']:>7.1f} MB/s"
+            f"   runs {median['runs']}",
+            flush=True,
+        )
+    return result
+
+
+def static_copy(base: str, paths: list[str], extra: list[str], root: Path) -> None:
+    """What nginx serves: the very bytes audioguide answers, at the same URL paths."""
+    for path in paths + extra:
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(urllib.request.urlopen(base + path, timeout=10).read())
+
+
+def nginx_config(folder: Path, root: Path, port: int) -> Path:
+    config = folder / "nginx.conf"
+    temp = folder / "nginx-temp"
+    temp.mkdir()
+    config.write_text(f"""
+worker_processes 2;
+daemon off;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    default_type text/html;
+    types {{ audio/mpeg mp3; text/vtt vtt; text/css css; text/javascript js; image/svg+xml svg; }}
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ try_files $uri =404; }}
+    }}
+}}
+""")
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--project", type=Path, default=REPO, help="tour to copy [the demo tour]")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run [10]")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per figure; the median is reported [3]"
+    )
+    parser.add_argument("--connections", type=int, default=50, help="concurrent clients [50]")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--server-threads", type=int, default=8, help="audioguide serve --threads [8]"
+    )
+    parser.add_argument(
+        "--gunicorn", action="store_true", help="also measure gunicorn (gthread, 2 workers)"
+    )
+    parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    if not 1 <= args.duration <= 120 or not 1 <= args.runs <= 10:
+        sys.exit("--duration must be 1..120 s and --runs 1..10")
+
+    wrk = need("wrk", "apt-get install wrk")
+    nginx = None if args.no_nginx else need("nginx", "apt-get install nginx (or pass --no-nginx)")
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="audioguide-bench-") as temp:
+        work = Path(temp)
+        work.chmod(0o755)  # nginx workers run as an unprivileged user and must read the copy
+        project, pages = make_project(args.project, work)
+        print(f"tour: {len(pages)} stop pages; MP3 for ranges: 1 MB; {args.connections} clients, "
+              f"{args.runs} x {args.duration} s per figure (median)", flush=True)  # fmt: skip
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        serve = [
+            sys.executable,
+            "-m",
+            "audioguide",
+            "serve",
+            "--project",
+            str(project),
+            "--port",
+            str(port),
+        ]
+        serve += ["--threads", str(args.server_threads), "--stats-db", str(work / "stats.sqlite3")]
+        env = {"PYTHONPATH": str(REPO)}
+        with process(serve, base + "/api/v1/tour", work / "serve.log", env):
+            html = urllib.request.urlopen(base + pages[0], timeout=10).read().decode()
+            mp3 = re.search(r'src="(/media/[^"]+\.mp3)"', html).group(1)
+            assets = re.findall(r'(?:href|src)="(/a/[^"]+)"', html)
+            size = int(urllib.request.urlopen(base + mp3, timeout=10).headers["Content-Length"])
+            probe = urllib.request.Request(base + mp3, headers={"Range": "bytes=0-1"})
+            assert urllib.request.urlopen(probe, timeout=10).status == 206
+            weight = len(html.encode()) + sum(
+                len(urllib.request.urlopen(base + a).read()) for a in assets[:3]
+            )
+            print(
+                f"stop page {pages[0]}: HTML+CSS+JS {weight / 1000:.1f} KB; MP3 {size} bytes",
+                flush=True,
+            )
+            for path in pages:  # warm the page cache, as after the first visitors
+                urllib.request.urlopen(base + path, timeout=10).read()
+            scripts = {"pages": lua_pages(pages, work), "ranges": lua_ranges(mp3, size, work)}
+            results["audioguide (waitress)"] = measure(
+                "audioguide (waitress)", wrk, base, scripts, args
+            )
+            www = work / "www"
+            static_copy(base, pages, [mp3, *assets], www)
+
+        if args.gunicorn:
+            port = free_port()
+            gbase = f"http://127.0.0.1:{port}"
+            command = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread"]
+            command += ["--threads", "8", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+            command.append("audioguide.web.wsgi:app")
+            genv = {
+                **env,
+                "AUDIOGUIDE_PROJECT": str(project),
+                "AUDIOGUIDE_STATS_DB": str(work / "g.sqlite3"),
+            }
+            with process(command, gbase + "/api/v1/tour", work / "gunicorn.log", genv):
+                for path in pages:
+                    urllib.request.urlopen(gbase + path, timeout=10).read()
+                results["audioguide (gunicorn)"] = measure(
+                    "audioguide (gunicorn)", wrk, gbase, scripts, args
+                )
+
+        if nginx:
+            port = free_port()
+            for folder in [www, *www.rglob("*")]:
+                folder.chmod(0o755 if folder.is_dir() else 0o644)
+            config = nginx_config(work, www, port)
+            nbase = f"http://127.0.0.1:{port}"
+            with process(
+                [nginx, "-p", str(work), "-c", str(config)], nbase + pages[0], work / "nginx.log"
+            ):
+                results["nginx (static copy)"] = measure(
+                    "nginx (static copy)", wrk, nbase, scripts, args
+                )
+
+    ours = results["audioguide (waitress)"]
+    print()
+    pages_result = ours["pages"]
+    print(
+        f"audioguide stop pages: {pages_result['rps']:.0f}/s, p99 {pages_result['p99_ms']:.1f} ms,"
+        f" errors {pages_result['errors']} (targets: >= {TARGET_PAGES_PER_SECOND}/s,"
+        f" p99 < {TARGET_P99_MS:.0f} ms, 0 errors)"
+    )
+    if "nginx (static copy)" in results:
+        best = results["nginx (static copy)"]
+        for kind in ("pages", "ranges"):
+            ratio = ours[kind]["rps"] / best[kind]["rps"]
+            print(
+                f"ratio to nginx, {kind}: {ratio:.2f}"
+                f" ({ours[kind]['rps']:.0f} vs {best[kind]['rps']:.0f} req/s)"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    met = (
+        ours["pages"]["rps"] >= TARGET_PAGES_PER_SECOND
+        and ours["pages"]["p99_ms"] < TARGET_P99_MS
+        and ours["pages"]["errors"] == 0
+        and ours["ranges"]["errors"] == 0
+    )
+    print("targets met" if met else "TARGETS NOT MET")
+    sys.exit(0 if met else 1)
+
+
+if __name__ == "__main__":
+    main()
