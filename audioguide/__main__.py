@@ -28,11 +28,12 @@ def cli() -> None:
 
 @cli.command()
 @project_option
-def check(project: Path) -> None:
+@click.option("--notes", is_flag=True, help="Also list the staff notes written in the narrations.")
+def check(project: Path, notes: bool) -> None:
     """Validate the tour without synthesizing; list every problem as path:line."""
     from audioguide.commands.check import run
 
-    run(project)
+    run(project, show_notes=notes)
 
 
 @cli.command()

@@ -394,19 +394,25 @@ class AudioBuilder:
                 folder.rmdir()  # only when empty: a removed language
 
     def _fallback_notices(self) -> Iterable[Notice]:
+        """One line per (preferred engine, engine used, reason): which narrations fell back."""
         groups: dict[tuple[str, str, str], list[str]] = {}
         for report in self.report.fallbacks:
             if report.status != "built":
                 continue
-            key = (
-                report.preferred_engine or "",
-                f"{report.engine} ({report.voice})",
-                "; ".join(report.tried),
-            )
+            key = (report.preferred_engine or "", f"{report.engine} ({report.voice})", "; ".join(report.tried))
             groups.setdefault(key, []).append(f"{report.stop_id} ({report.lang})")
         for (preferred, used, why), narrations in groups.items():
-            yield Notice(
-                "warning",
-                f"FALLBACK: {len(narrations)} narration(s) used {used} instead of {preferred}"
-                f" [{why}]: {', '.join(narrations)}. A later build with {preferred} reachable replaces them.",
-            )
+            names = ", ".join(narrations)
+            if all(reason.endswith("(--offline)") for reason in why.split("; ")):
+                # Asked for: say it once, plainly, without alarm.
+                yield Notice(
+                    "info",
+                    f"offline: {len(narrations)} narration(s) used {used} instead of {preferred}: {names}."
+                    f" A build with internet access replaces them with {preferred}.",
+                )
+            else:
+                yield Notice(
+                    "warning",
+                    f"FALLBACK: {len(narrations)} narration(s) used {used} instead of {preferred}"
+                    f" [{why}]: {names}. A later build with {preferred} reachable replaces them.",
+                )

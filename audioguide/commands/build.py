@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from audioguide.builder import AudioBuilder, BuildOptions, BuildReport, Notice, Progress
+from audioguide.builder import AudioBuilder, BuildOptions, BuildReport, Notice
 from audioguide.content import require_tour
 from audioguide.errors import BuildError
 
@@ -31,18 +32,22 @@ def run(
     options = BuildOptions(offline, only, langs, force, jobs, cache_dir)
     builder = AudioBuilder(tour, options)
     show_bar = not as_json and sys.stdout.isatty()
-    bar = None
-    for event in builder.run():
-        if isinstance(event, Notice):
-            click.secho(event.text, err=True, fg="yellow" if event.level == "warning" else None, bold=True)
-        elif isinstance(event, Progress) and show_bar:
-            if bar is None:
-                bar = click.progressbar(length=event.total, label="Building", show_pos=True)
-                bar.__enter__()
-            bar.length = event.total
-            bar.update(1, event.label)
-    if bar is not None:
-        bar.__exit__(None, None, None)
+    notices: list[Notice] = []
+    with contextlib.ExitStack() as stack:
+        bar = None
+        for event in builder.run():
+            if isinstance(event, Notice):
+                if show_bar:
+                    notices.append(event)  # shown after the bar, which would overwrite them
+                else:
+                    _echo_notice(event)
+            elif show_bar:
+                if bar is None:
+                    bar = stack.enter_context(click.progressbar(length=event.total, label="Building"))
+                bar.length = event.total
+                bar.update(1)
+    for notice in notices:
+        _echo_notice(notice)
     poster_results = []
     if posters and not only and not langs:
         from audioguide.qr import build_posters
@@ -56,6 +61,10 @@ def run(
     if report.failed:
         names = ", ".join(f"{n.stop_id} ({n.lang})" for n in report.failed)
         raise BuildError(f"{len(report.failed)} narration(s) failed and kept their previous audio: {names}")
+
+
+def _echo_notice(notice: Notice) -> None:
+    click.secho(notice.text, err=True, fg="yellow" if notice.level == "warning" else None, bold=True)
 
 
 def _json_report(report: BuildReport, posters: list) -> dict:

@@ -10,18 +10,18 @@ from audioguide.content import format_problems, load_tour
 from audioguide.diagnostics import Severity
 
 
-def run(project: Path) -> None:
+def run(project: Path, *, show_notes: bool = False) -> None:
     tour, diags = load_tour(project)
     if tour is not None:
         from audioguide.qr.check import check_printed_ids
 
         check_printed_ids(tour, diags)
     for diagnostic in diags.sorted():
-        if diagnostic.severity is not Severity.NOTE:
+        if diagnostic.severity is not Severity.NOTE or show_notes:
             click.echo(str(diagnostic), err=diagnostic.severity is Severity.ERROR)
     notes = [d for d in diags.items if d.severity is Severity.NOTE]
-    if notes:
-        click.echo(f"{len(notes)} staff note(s) in the narrations; see them with 'audioguide check --notes'.")
+    if notes and not show_notes:
+        click.echo(f"{len(notes)} staff note(s) in the narrations; list them with 'audioguide check --notes'.")
     if diags.errors:
         raise click.ClickException(format_problems(diags).splitlines()[-1])
     stops = len(tour.stops) if tour else 0

@@ -63,6 +63,9 @@ def run(
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    # Waitress logs a warning for every request that waits for a thread; under a burst of
+    # visitors that is thousands of lines a second, which slows the server it reports on.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     options: dict[str, object] = {}
     proxy = os.environ.get(TRUSTED_PROXY_ENV)
     if proxy:
