@@ -8,6 +8,7 @@ is saved after each narration, so a build killed at any moment leaves published 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import time
@@ -28,7 +29,14 @@ from audioguide.engines.base import Voice
 from audioguide.errors import BuildError, EngineError
 from audioguide.manifest import Manifest, file_record
 from audioguide.plan import NarrationPlan, plan_narration
-from audioguide.workers import AssemblyJob, SynthesisJob, assemble, synthesize
+from audioguide.workers import (
+    AssemblyJob,
+    SynthesisJob,
+    SynthesisOutcome,
+    assemble,
+    exit_with_parent,
+    synthesize,
+)
 
 ONLINE_CONCURRENCY = 4  # polite to the online service, and enough to hide its latency
 
@@ -133,6 +141,7 @@ class AudioBuilder:
         self._dead_engines: dict[str, str] = {}
         self._voices: dict[tuple[str, str, str | None], Voice | EngineError] = {}
         self._pool: Executor | None = None
+        self._synthesized: set[str] = set()  # sentence keys spoken in this build
         self._done = 0
         self._total = 0
 
@@ -217,18 +226,35 @@ class AudioBuilder:
             # forkserver: workers start clean, never inheriting ONNX Runtime threads or eSpeak state.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["audioguide.workers"])
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=context,
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
-    def _map(self, function: Callable[[T], R], items: list[T], online: bool = False) -> Iterator[R]:
-        """Results in completion order; small batches run in this process (a pool costs ~0.3 s)."""
-        if online:
-            with ThreadPoolExecutor(max_workers=ONLINE_CONCURRENCY) as threads:
-                yield from threads.map(function, items)
-        elif len(items) <= 1 or self.jobs <= 1:
+    def _synthesize_online(self, job: SynthesisJob) -> SynthesisOutcome:
+        """A circuit breaker: once the service is known unreachable, the queued sentences fail
+        at once instead of each waiting for its own connection timeout."""
+        dead = self._dead_engines.get(job.voice.engine)
+        if dead:
+            return SynthesisOutcome(job.key, 0.0, dead, unreachable=True)
+        outcome = synthesize(job)
+        if outcome.unreachable and outcome.error:
+            self._dead_engines.setdefault(job.voice.engine, outcome.error)
+        return outcome
+
+    def _map(self, function: Callable[[T], R], items: list[T]) -> Iterator[R]:
+        """Results in order; small batches run in this process (starting a pool costs ~0.3 s)."""
+        if len(items) <= 1 or self.jobs <= 1:
             yield from map(function, items)
         else:
             yield from self._executor().map(function, items)
+
+    def _map_online(self, items: list[SynthesisJob]) -> Iterator[SynthesisOutcome]:
+        with ThreadPoolExecutor(max_workers=ONLINE_CONCURRENCY) as threads:
+            yield from threads.map(self._synthesize_online, items)
 
     def _tick(self, label: str) -> Progress:
         self._done += 1
@@ -243,24 +269,26 @@ class AudioBuilder:
             self.report.narrations.append(target.report)
             if not self._plan_next_engine(target):
                 self._fail(target, "no engine could speak this language")
-                continue
-            entry = self.manifest.entry(target.stop.id, target.lang)
-            assert target.plan
-            if (
-                not self.options.force
-                and entry
-                and entry.get("input_hash") == target.plan.input_hash
-                and self.manifest.outputs_intact(target.stop.id, target.lang)
-            ):
-                target.report.status = "unchanged"
-                target.report.duration = entry.get("duration")
+            elif self._up_to_date(target):
+                self._mark_unchanged(target)
             else:
                 pending.append(target)
         try:
             while pending:
                 yield from self._synthesize_missing(pending)
-                ready = [t for t in pending if t.plan and self._sentences_ready(t)]
-                retry = [t for t in pending if t.plan and t not in ready]
+                ready: list[_Target] = []
+                retry: list[_Target] = []
+                for target in pending:
+                    if target.plan is None:
+                        continue  # failed
+                    if self._up_to_date(target):
+                        # Fell back to the same audio as last time (e.g. gTTS still unreachable):
+                        # nothing to rewrite.
+                        self._mark_unchanged(target)
+                    elif self._sentences_ready(target):
+                        ready.append(target)
+                    else:
+                        retry.append(target)
                 yield from self._assemble(ready)
                 pending = retry
         finally:
@@ -271,6 +299,25 @@ class AudioBuilder:
         self.manifest.save()
         yield from self._fallback_notices()
         self.report.seconds = time.perf_counter() - started
+
+    def _up_to_date(self, target: _Target) -> bool:
+        """The published files are exactly what this plan would produce."""
+        assert target.plan
+        entry = self.manifest.entry(target.stop.id, target.lang)
+        return (
+            not self.options.force
+            and entry is not None
+            and entry.get("input_hash") == target.plan.input_hash
+            and self.manifest.outputs_intact(target.stop.id, target.lang)
+        )
+
+    def _mark_unchanged(self, target: _Target) -> None:
+        entry = self.manifest.entry(target.stop.id, target.lang) or {}
+        target.report.status = "unchanged"
+        target.report.duration = entry.get("duration")
+        # The audio is the same, but whether it is a fallback depends on this build's chain.
+        entry["preferred_engine"] = target.report.preferred_engine
+        entry["fallback"] = target.report.fallback
 
     def _fail(self, target: _Target, error: str) -> None:
         target.report.status = "failed"
@@ -300,18 +347,21 @@ class AudioBuilder:
         failures: dict[str, str] = {}
         online = [j for j in jobs.values() if get_engine(j.voice.engine).online]
         offline = [j for j in jobs.values() if not get_engine(j.voice.engine).online]
-        for batch, is_online in ((online, True), (offline, False)):
-            for outcome in self._map(synthesize, batch, online=is_online):
-                self.report.engine_seconds += outcome.engine_seconds
-                if outcome.error:
-                    failures[outcome.key] = outcome.error
-                    engine = jobs[outcome.key].voice.engine
-                    if outcome.unreachable and engine not in self._dead_engines:
-                        self._dead_engines[engine] = outcome.error
+        announced = set(self._dead_engines)
+        for outcome in itertools.chain(self._map_online(online), self._map(synthesize, offline)):
+            self.report.engine_seconds += outcome.engine_seconds
+            if outcome.error:
+                failures[outcome.key] = outcome.error
+                engine = jobs[outcome.key].voice.engine
+                if outcome.unreachable:
+                    self._dead_engines.setdefault(engine, outcome.error)
+                    if engine not in announced:
+                        announced.add(engine)
                         yield Notice("warning", f"{engine} is unavailable: {outcome.error}")
-                else:
-                    self.report.sentences_synthesized += 1
-                yield self._tick(jobs[outcome.key].spoken[:40])
+            else:
+                self.report.sentences_synthesized += 1
+                self._synthesized.add(outcome.key)
+            yield self._tick(jobs[outcome.key].spoken[:40])
         for target in pending:
             assert target.plan
             errors = [failures[k] for k in target.plan.keys if k in failures]
@@ -320,9 +370,6 @@ class AudioBuilder:
                 reason = errors[0] if errors else self._dead_engines[engine]
                 if not self._fail_over(target, reason):
                     self._fail(target, f"every engine failed; last: {reason}")
-            else:
-                synthesized = sum(1 for k in set(target.plan.keys) if k in jobs)
-                self.report.sentences_cached += len(set(target.plan.keys)) - synthesized
 
     def _assemble(self, ready: list[_Target]) -> Iterator[Event]:
         jobs = []
@@ -353,6 +400,7 @@ class AudioBuilder:
         assert target.plan
         report = target.report
         report.status, report.duration = "built", duration
+        self.report.sentences_cached += len(set(target.plan.keys) - self._synthesized)
         self.manifest.set_entry(
             target.stop.id,
             target.lang,
@@ -399,7 +447,11 @@ class AudioBuilder:
         for report in self.report.fallbacks:
             if report.status != "built":
                 continue
-            key = (report.preferred_engine or "", f"{report.engine} ({report.voice})", "; ".join(report.tried))
+            key = (
+                report.preferred_engine or "",
+                f"{report.engine} ({report.voice})",
+                "; ".join(report.tried),
+            )
             groups.setdefault(key, []).append(f"{report.stop_id} ({report.lang})")
         for (preferred, used, why), narrations in groups.items():
             names = ", ".join(narrations)

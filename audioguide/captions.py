@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 
@@ -42,7 +43,7 @@ def parse_vtt(text: str) -> list[Cue]:
         if timing is None:
             continue
         start, end = (_seconds(part.strip().split()[0]) for part in lines[timing].split("-->"))
-        cues.append(Cue(start, end, "\n".join(lines[timing + 1 :])))
+        cues.append(Cue(start, end, html.unescape("\n".join(lines[timing + 1 :]))))
     return cues
 
 

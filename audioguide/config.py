@@ -85,6 +85,7 @@ class StopConfig:
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     number_line: int = 1
     alias_lines: list[int] = field(default_factory=list)
+    voice_lines: dict[str, int] = field(default_factory=dict)
 
 
 def warn_unknown_keys(
@@ -321,4 +322,7 @@ def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
             diags.error(path, stop.line_of("location"), "'location' needs lat (-90..90) and lon (-180..180)")
     if "voices" in stop:
         config.voices = parse_voices(stop["voices"], path, stop.line_of("voices"), diags)
+        voices = stop["voices"]
+        if isinstance(voices, LineDict):
+            config.voice_lines = {str(lang): voices.line_of(lang) for lang in voices}
     return config

@@ -199,8 +199,12 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
         if not stop_yaml.is_file():
             diags.error(stop_yaml, 0, "missing: every stop folder needs a stop.yaml with its number")
             continue
-        stop = Stop(folder.name, folder, parse_stop(_read_yaml(stop_yaml, diags), stop_yaml, diags))
-        for voice_lang, line in (stop.config.voices and _voice_lines(stop_yaml)).items():
+        errors_before = len(diags.errors)
+        data = _read_yaml(stop_yaml, diags)
+        if data is None and len(diags.errors) > errors_before:
+            continue  # the syntax error is reported; checking the rest would only add noise
+        stop = Stop(folder.name, folder, parse_stop(data, stop_yaml, diags))
+        for voice_lang, line in stop.config.voice_lines.items():
             if voice_lang not in config.languages:
                 diags.error(
                     stop_yaml, line, f"voices.{voice_lang}: '{voice_lang}' is not in the tour's languages"
@@ -229,12 +233,6 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
         lexicons[lang] = _read_lexicon(path, diags) if path.is_file() else Lexicon()
     stops.sort(key=lambda s: (s.number, s.id))
     return Tour(root, config, stops, lexicons), diags
-
-
-def _voice_lines(stop_yaml: Path) -> dict[str, int]:
-    data = parse_yaml(stop_yaml.read_text(encoding="utf-8"))
-    voices = data.get("voices") if isinstance(data, LineDict) else None
-    return {str(k): voices.line_of(k) for k in voices} if isinstance(voices, LineDict) else {}
 
 
 def _check_numbers_and_ids(stops: list[Stop], diags: Diagnostics) -> None:

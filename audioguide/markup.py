@@ -6,6 +6,7 @@ read (plain text and sanitized HTML) and what the voice says (before the lexicon
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,15 +70,11 @@ def _markdown() -> MarkdownIt:
 
 
 def _plain(markdown_source: str) -> str:
-    """Inline Markdown reduced to the words it shows: emphasis dropped, links become their text."""
-    tokens = _markdown().parseInline(markdown_source)
-    parts: list[str] = []
-    for token in tokens[0].children or [] if tokens else []:
-        if token.type in ("text", "code_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return " ".join("".join(parts).split())
+    """Inline Markdown reduced to the words it shows: emphasis dropped, links become their text,
+    and raw HTML goes through the same sanitizer as the page (so <script> content is neither
+    shown nor spoken)."""
+    rendered = _markdown().renderInline(markdown_source)
+    return " ".join(html.unescape(nh3.clean(rendered, tags=set())).split())
 
 
 def _html(markdown_source: str) -> str:

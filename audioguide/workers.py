@@ -6,6 +6,8 @@ keep their loaded models between calls.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,25 @@ from audioguide.captions import Cue, render_vtt
 from audioguide.config import AudioSettings
 from audioguide.engines import Voice, get_engine
 from audioguide.errors import EngineError
+
+WATCH_INTERVAL_S = 1.0
+
+
+def exit_with_parent(build_pid: int) -> None:
+    """Pool initializer: a worker whose build was killed (kill -9 runs no clean-up) exits by
+    itself instead of holding loaded voices in memory or finishing a stale write later."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            try:
+                os.kill(build_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # the pid exists (as another user): the build still runs
+
+    threading.Thread(target=watch, name="exit-with-build", daemon=True).start()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -64,15 +63,18 @@ def parse_yaml(text: str, first_line: int = 1) -> Any:
         return shift_lines(data, first_line - 1) if first_line != 1 else data
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        # "found <stream end>" points past the last line; the opening bracket or quote that was
+        # never closed (the context) is where the fix belongs.
+        at_end = mark is not None and mark.index >= len(text.rstrip())
+        if at_end and exc.context_mark is not None:
+            mark = exc.context_mark
         line = (mark.line + first_line) if mark else first_line
         problem = exc.problem or str(exc)
+        if at_end and exc.context:
+            problem = f"{exc.context} was never closed ({problem})"
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(first_line, f"invalid YAML: {exc}") from exc
-
-
-def load_yaml_file(path: Path) -> Any:
-    return parse_yaml(path.read_text(encoding="utf-8"))
 
 
 def shift_lines(value: Any, offset: int) -> Any:

@@ -8,6 +8,7 @@ Screenshots go to test-artifacts/browser/.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -191,26 +192,47 @@ def test_resume_and_tap_targets(browser, web_tour: Path, tmp_path: Path) -> None
         context.close()
 
 
-def test_offline_tour(browser, web_tour: Path, tmp_path: Path) -> None:
+def _cached_paths(page) -> list[str]:
+    return page.evaluate(
+        "caches.open('audioguide-en').then(c => c.keys())"
+        ".then(k => k.map(r => new URL(r.url).pathname))"
+    )
+
+
+def _download(page) -> None:
+    page.click("#download")
+    page.wait_for_function(
+        "() => !document.getElementById('download').disabled"
+        " && document.getElementById('download-status').textContent"
+        ".includes('without a connection')",
+        timeout=20_000,
+    )
+
+
+def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> None:
     with running_server(web_tour, tmp_path / "stats.sqlite3") as (base, server):
         context, page, errors = _phone(browser, locale="en-GB")
         page.goto(f"{base}/en/")
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
         label = page.text_content("#download")
         assert "MB)" in label  # the size is shown before downloading
-        page.click("#download")
-        page.wait_for_function(
-            "() => document.getElementById('download-status').textContent"
-            ".includes('without a connection')",
-            timeout=20_000,
-        )
+        _download(page)
         assert page.evaluate("document.getElementById('download-progress').value") > 0
         _shot(page, "04-home-downloaded")
-        cached = page.evaluate(
-            "caches.open('audioguide-en').then(c => c.keys())"
-            ".then(k => k.map(r => new URL(r.url).pathname))"
-        )
-        assert "/en/wall" in cached and any(p.endswith("/en/wall.mp3") for p in cached)
+        cached = _cached_paths(page)
+        assert "/en/wall" in cached and "/en/" in cached
+        old = [p for p in cached if p.endswith("/en/wall.mp3")]
+        assert len(old) == 1 and any(p.endswith("/en/wall.vtt") for p in cached)
+        assert not any("/ru/" in p for p in cached)  # only the chosen language
+
+        # A rebuild with new audio: the next download replaces it and deletes the old entries.
+        media_maker.publish(web_tour, frequency=330)
+        time.sleep(1.2)  # the server looks at the files once a second
+        page.reload()
+        _download(page)
+        cached = _cached_paths(page)
+        new = [p for p in cached if p.endswith("/en/wall.mp3")]
+        assert len(new) == 1 and new != old
 
         server.terminate()  # airplane mode: no server at all...
         server.wait(timeout=10)

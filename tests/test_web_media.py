@@ -172,3 +172,35 @@ def test_manifest_paths_leaving_the_audio_folder_are_ignored(web_tour, tmp_path)
     assert (
         b"base_url" not in client.get(f"/media/{entry['audio']['sha256'][:16]}/../tour.yaml").data
     )
+
+
+def test_a_file_rewritten_before_its_manifest_is_never_cached_under_the_old_hash(
+    client, web_tour, audio
+) -> None:
+    """A build writes the MP3, then the manifest: in between, the old hash must not be
+    promised for the new bytes (immutable for a year)."""
+    url, data, _ = audio
+    path = web_tour / "audio" / "en" / "gate.mp3"
+    path.write_bytes(data[:-100])  # the build's new file; the manifest still has the old hash
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == data[:-100]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in response.headers and "immutable" not in response.headers["Cache-Control"]
+
+
+def test_snapshot_distrusts_files_newer_than_the_manifest(web_tour, tmp_path) -> None:
+    import os
+
+    from audioguide.web import create_app
+
+    path = web_tour / "audio" / "en" / "gate.mp3"
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + b"\0" + data[101:])  # same size, other content
+    manifest_time = (web_tour / "audio" / "manifest.json").stat().st_mtime_ns
+    os.utime(path, ns=(manifest_time + 10**9, manifest_time + 10**9))
+    client = create_app(web_tour, stats_db=tmp_path / "s.db", testing=True).test_client()
+    html = client.get("/en/gate").get_data(as_text=True)
+    url = re.search(r'src="(/media/[0-9a-f]{16}/en/gate.mp3)"', html).group(1)
+    assert client.get(url).headers["Cache-Control"] == "no-store"
+    other = re.search(r'src="(/media/[0-9a-f]{16}/en/gate.vtt)"', html).group(1)
+    assert "immutable" in client.get(other).headers["Cache-Control"]  # untouched files are fine

@@ -308,3 +308,28 @@ def test_offline_list_covers_pages_audio_and_captions(client) -> None:
     for url in urls:  # every listed URL is really there
         assert client.get(url).status_code == 200, url
     assert client.get("/offline/xx.json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Accept-Encoding": "gzip"}, {"Cookie": "lang=en"}, {"Cookie": "lang=ru; other=1"}],
+)
+@pytest.mark.parametrize("path", ["/en/gate", "/en/"])
+def test_fast_path_answers_exactly_like_flask(web_app, path, headers) -> None:
+    """Rendered pages are answered by fastpath.py without Flask; the answer must not differ."""
+    client = web_app.test_client()
+    assert client.get(path).status_code == 200  # Flask renders it once
+    flask_answer = client.get(path + "?via=flask", headers=headers)  # a query string: Flask
+    flask_app = web_app.wsgi_app.wsgi_app
+    web_app.wsgi_app.wsgi_app = lambda environ, start_response: pytest.fail("not the fast path")
+    try:
+        fast_answer = client.get(path, headers=headers)
+    finally:
+        web_app.wsgi_app.wsgi_app = flask_app
+
+    def comparable(response) -> list[tuple[str, str]]:
+        return sorted((k.lower(), v) for k, v in response.headers.items() if k.lower() != "date")
+
+    assert fast_answer.status_code == flask_answer.status_code == 200
+    assert comparable(fast_answer) == comparable(flask_answer)
+    assert fast_answer.data == flask_answer.data

@@ -69,9 +69,26 @@ def test_real_server(web_tour: Path, tmp_path: Path) -> None:
         response = connection.getresponse()  # same connection: keep-alive works
         html = response.read().decode()
         audio = next(p for p in html.split('"') if p.endswith("/ru/gate.mp3"))
-        connection.request("GET", audio, headers={"Range": "bytes=0-1"})
+        data = (web_tour / "audio" / "ru" / "gate.mp3").read_bytes()
+        size = len(data)
+        for header, expected, first in [
+            ("bytes=0-1", data[:2], 0),  # Safari's probe
+            ("bytes=1000-5999", data[1000:6000], 1000),
+            ("bytes=-500", data[-500:], size - 500),
+            ("bytes=2000-", data[2000:], 2000),
+        ]:
+            connection.request("GET", audio, headers={"Range": header})
+            response = connection.getresponse()
+            assert response.status == 206, header
+            assert response.read() == expected, header  # exactly the range, nothing after it
+            last = first + len(expected) - 1
+            assert response.getheader("Content-Range") == f"bytes {first}-{last}/{size}"
+        connection.request("HEAD", audio, headers={"Range": "bytes=0-1"})
         response = connection.getresponse()
-        assert response.status == 206 and len(response.read()) == 2
+        assert response.status == 206 and response.read() == b""
+        connection.request("GET", audio)
+        response = connection.getresponse()
+        assert response.status == 200 and response.read() == data
         connection.request("GET", audio, headers={"Range": "bytes=999999999-"})
         response = connection.getresponse()
         response.read()

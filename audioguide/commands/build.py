@@ -98,7 +98,7 @@ def _print_summary(report: BuildReport, posters: list) -> None:
     click.echo(
         f"{built} built, {unchanged} unchanged, {len(report.failed)} failed;"
         f" {report.sentences_synthesized} sentences synthesized, {report.sentences_cached} from cache;"
-        f" {posters_built} poster(s) rewritten; {report.seconds:.1f}s"
+        f" {posters_built} poster(s) written; {report.seconds:.1f}s"
     )
     if report.removed:
         click.echo(f"removed stale audio: {', '.join(report.removed)}")

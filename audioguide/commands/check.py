@@ -21,7 +21,9 @@ def run(project: Path, *, show_notes: bool = False) -> None:
             click.echo(str(diagnostic), err=diagnostic.severity is Severity.ERROR)
     notes = [d for d in diags.items if d.severity is Severity.NOTE]
     if notes and not show_notes:
-        click.echo(f"{len(notes)} staff note(s) in the narrations; list them with 'audioguide check --notes'.")
+        click.echo(
+            f"{len(notes)} staff note(s) in the narrations; list them with 'audioguide check --notes'."
+        )
     if diags.errors:
         raise click.ClickException(format_problems(diags).splitlines()[-1])
     stops = len(tour.stops) if tour else 0

@@ -15,6 +15,7 @@ CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 15.0
 RETRIES = 3
 BACKOFF_S = 1.0
+UNREACHABLE = "gTTS unreachable (no internet, or a proxy refused)"
 
 
 def supported_languages() -> set[str]:
@@ -49,10 +50,10 @@ class GttsEngine(Engine):
                 status = getattr(getattr(exc, "rsp", None), "status_code", None)
                 retriable = status == 429 or (status is not None and status >= 500)
                 if status is None:  # no HTTP answer at all: no network, proxy or DNS failure
-                    raise EngineError(f"gTTS unreachable: {exc}", unreachable=True) from exc
+                    raise EngineError(f"{UNREACHABLE}: {exc}", unreachable=True) from exc
                 if not retriable or attempt == RETRIES - 1:
                     raise EngineError(f"gTTS failed (HTTP {status}): {exc}", unreachable=retriable) from exc
                 time.sleep(BACKOFF_S * 2**attempt)
             except requests.RequestException as exc:
-                raise EngineError(f"gTTS unreachable: {exc}", unreachable=True) from exc
+                raise EngineError(f"{UNREACHABLE}: {exc}", unreachable=True) from exc
         raise EngineError("gTTS failed")

@@ -16,6 +16,7 @@ from audioguide.i18n import FALLBACK, STRINGS, translate
 from audioguide.stats import ScanCounter
 from audioguide.web import api, media, pages, security
 from audioguide.web.assets import Assets
+from audioguide.web.fastpath import FastPages
 from audioguide.web.site import Site
 from audioguide.web.state import EXTENSION, WebState, state
 
@@ -37,8 +38,8 @@ def create_app(
     """
     root = (project or Path.cwd()).resolve()
     app = Flask(__name__, static_folder=None)
-    app.config.update(TESTING=testing, JSON_SORT_KEYS=False)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(TESTING=testing)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # the API keeps its documented order
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     site = Site(
@@ -56,6 +57,7 @@ def create_app(
     app.register_blueprint(api.bp)
     security.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
+    app.wsgi_app = FastPages(app.wsgi_app, site)  # type: ignore[method-assign]
     return app
 
 

@@ -31,9 +31,13 @@ class Body:
         return cls(raw, packed, f'"{hashlib.sha256(raw).hexdigest()[:20]}"', mimetype)
 
 
+def body_headers(body: Body, cache_control: str) -> dict[str, str]:
+    return {"ETag": body.etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+
+
 def respond(body: Body, request: Request, cache_control: str, status: int = 200) -> Response:
     """The body as a response, 304 when the visitor already has it; HEAD gets headers only."""
-    headers = {"ETag": body.etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+    headers = body_headers(body, cache_control)
     if_none_match = request.headers.get("If-None-Match")
     if (
         status == 200

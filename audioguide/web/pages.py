@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, request
 
 from audioguide.i18n import translate
-from audioguide.web.bodies import Body, respond
-from audioguide.web.negotiation import LANG_COOKIE, LANG_COOKIE_MAX_AGE, choose_language
+from audioguide.web.bodies import Body, body_headers, respond
+from audioguide.web.fastpath import language_cookie
+from audioguide.web.negotiation import LANG_COOKIE, choose_language
 from audioguide.web.render import (
     home_body,
     not_found_body,
@@ -15,6 +16,7 @@ from audioguide.web.render import (
     stop_body,
     web_manifest,
 )
+from audioguide.web.security import SECURITY_HEADERS
 from audioguide.web.site import Snapshot
 from audioguide.web.state import snapshot, state
 
@@ -44,15 +46,16 @@ def language_of_path(snap: Snapshot) -> str:
 def remember_language(response: Response, lang: str) -> Response:
     """The visitor's choice, for the next scan: only the language code, nothing else."""
     if request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(
-            LANG_COOKIE,
-            lang,
-            max_age=LANG_COOKIE_MAX_AGE,
-            samesite="Lax",
-            httponly=True,
-            secure=request.is_secure,
-        )
+        response.headers.add("Set-Cookie", language_cookie(lang, request.is_secure))
     return response
+
+
+def page_response(snap: Snapshot, body: Body, lang: str) -> Response:
+    """A page for everyone alike; from now on the fast path may answer it without Flask."""
+    if request.path not in snap.pages:
+        headers = {"Content-Type": body.mimetype, **body_headers(body, PAGE_CACHE)}
+        snap.pages[request.path] = (body, lang, (*headers.items(), *SECURITY_HEADERS))
+    return remember_language(respond(body, request, PAGE_CACHE), lang)
 
 
 def temporary_redirect(location: str) -> Response:
@@ -82,7 +85,7 @@ def home(lang: str) -> Response:
     snap = snapshot()
     if lang not in snap.tour.languages:
         return not_found_page()
-    return remember_language(respond(home_body(snap, lang), request, PAGE_CACHE), lang)
+    return page_response(snap, home_body(snap, lang), lang)
 
 
 @bp.get("/s/<stop_id>")
@@ -122,7 +125,7 @@ def stop_page(lang: str, stop_id: str) -> Response:
         return not_found_page()
     if stop.id != stop_id:  # an old id (alias) or capitals: the one address of this page
         return redirect(f"/{lang}/{stop.id}", 301)
-    return remember_language(respond(stop_body(snap, stop, lang), request, PAGE_CACHE), lang)
+    return page_response(snap, stop_body(snap, stop, lang), lang)
 
 
 @bp.get("/<lang>/manifest.webmanifest")

@@ -41,6 +41,7 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
 }
 HASH_LENGTH = 16  # of the sha256 in URLs: enough to never collide within one tour
+Verified = dict[Path, tuple[int, int]]
 
 
 def media_type(name: str) -> str:
@@ -81,8 +82,12 @@ class Snapshot:
     images: dict[str, MediaFile]  # stop id -> image
     stops_by_key: dict[str, Stop]  # id and every alias -> stop
     stops_by_number: dict[int, Stop]
+    # path -> (mtime_ns, size) at which the file was known to hold its manifest hash.
+    verified: Verified
     # Rendered bodies, filled on first use. Racing threads may both render; same bytes, harmless.
     rendered: dict[Any, Any] = field(default_factory=dict)
+    # URL path -> (body, language, headers) of pages the fast path may answer (fastpath.py).
+    pages: dict[str, tuple[Any, str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
 
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:
         try:
@@ -90,6 +95,24 @@ class Snapshot:
         except KeyError:
             value = self.rendered[key] = make()
             return value
+
+    def holds_its_hash(self, media: MediaFile) -> bool:
+        """True when the file still has the content its URL's hash names.
+
+        A build writes the MP3, then the manifest; in between, the file under an old hash
+        holds new bytes. Checked by (mtime, size), hashed again only after a change.
+        """
+        try:
+            stat = os.stat(media.path)
+        except OSError:
+            return False
+        key = (stat.st_mtime_ns, stat.st_size)
+        if self.verified.get(media.path) == key:
+            return True
+        if stat.st_size == media.bytes and sha256_file(media.path) == media.sha256:
+            self.verified[media.path] = key  # rewritten with the same bytes: still valid
+            return True
+        return False
 
     def find(self, key: str) -> Stop | None:
         """A stop by id or alias, case-insensitively (ids are lower case; people type capitals)."""
@@ -165,7 +188,9 @@ def _inside(base: Path, relative: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _media_file(base: Path, record: Any, url_prefix: str) -> MediaFile | None:
+def _media_file(
+    base: Path, record: Any, url_prefix: str, manifest_mtime_ns: int, verified: Verified
+) -> MediaFile | None:
     if not isinstance(record, dict):
         return None
     relative, digest, size = record.get("path"), record.get("sha256"), record.get("bytes")
@@ -174,14 +199,23 @@ def _media_file(base: Path, record: Any, url_prefix: str) -> MediaFile | None:
     path = _inside(base, relative)
     if path is None:
         return None
-    size = size if isinstance(size, int) else path.stat().st_size
+    stat = path.stat()
+    if size == stat.st_size and stat.st_mtime_ns <= manifest_mtime_ns:
+        # Older than the manifest that describes it: the build wrote it, then the manifest.
+        # A newer file is checked by its hash when first served (media.py).
+        verified[path] = (stat.st_mtime_ns, stat.st_size)
     url = f"{url_prefix}/{digest[:HASH_LENGTH]}/{Path(relative).as_posix()}"
-    return MediaFile(path, url, digest, size, media_type(relative))
+    return MediaFile(path, url, digest, stat.st_size, media_type(relative))
 
 
 def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) -> Snapshot:
     manifest = Manifest.load(tour.audio_dir)
+    try:
+        manifest_mtime_ns = manifest.path.stat().st_mtime_ns
+    except OSError:
+        manifest_mtime_ns = 0
     media: dict[str, MediaFile] = {}
+    verified: Verified = {}
     narrated: dict[tuple[str, str], Narrated] = {}
     images: dict[str, MediaFile] = {}
     for stop in tour.stops:
@@ -189,7 +223,9 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             entry = manifest.entry(stop.id, lang)
             if not entry:
                 continue
-            audio = _media_file(tour.audio_dir, entry.get("audio"), "/media")
+            audio = _media_file(
+                tour.audio_dir, entry.get("audio"), "/media", manifest_mtime_ns, verified
+            )
             if audio is None:
                 log.warning(
                     "audio of %s/%s is missing or outside audio/; run audioguide build",
@@ -197,7 +233,9 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                     stop.id,
                 )
                 continue
-            captions = _media_file(tour.audio_dir, entry.get("captions"), "/media")
+            captions = _media_file(
+                tour.audio_dir, entry.get("captions"), "/media", manifest_mtime_ns, verified
+            )
             duration = entry.get("duration")
             narrated[stop.id, lang] = Narrated(
                 audio,
@@ -213,11 +251,13 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
         if stop.config.image:
             path = _inside(stop.path, stop.config.image)
             if path is not None:
+                stat = path.stat()  # before hashing: a change while hashing shows when served
                 digest = sha256_file(path)
                 url = f"/img/{digest[:HASH_LENGTH]}/{stop.id}/{path.name}"
                 images[stop.id] = media[url] = MediaFile(
-                    path, url, digest, path.stat().st_size, media_type(path.name)
+                    path, url, digest, stat.st_size, media_type(path.name)
                 )
+                verified[path] = (stat.st_mtime_ns, stat.st_size)
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
     by_key: dict[str, Stop] = {}
     for stop in tour.stops:
@@ -225,7 +265,9 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             by_key.setdefault(alias, stop)
     by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
     by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
-    return Snapshot(tour, manifest, version, media, narrated, images, by_key, by_number)
+    return Snapshot(
+        tour, manifest, version, media, narrated, images, by_key, by_number, verified
+    )
 
 
 class Site:

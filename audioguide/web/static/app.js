@@ -126,8 +126,9 @@
       store.del(key);
       var next = $("upnext");
       next.hidden = false;
+      /* The next stop is offered: focus it, so a screen reader says where to go on. */
       var link = next.querySelector("a");
-      if (link && !reducedMotion) next.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      if (link) link.focus();
     });
     window.addEventListener("pagehide", function () { save(true); });
 
@@ -165,7 +166,8 @@
       return found >= 0 ? cues[found] : null;
     }
     function highlight(t) {
-      var cue = cueAt(t + 0.05), span = cue ? $(cue.id) : null;
+      /* Nothing is marked before the first play: the page is at rest until the visitor chooses. */
+      var cue = audio.paused && t === 0 ? null : cueAt(t + 0.05), span = cue ? $(cue.id) : null;
       if (span === now) return;
       if (now) now.classList.remove("now");
       now = span;
