@@ -27,10 +27,20 @@ def _biquad_response(b: tuple[float, float, float], a: tuple[float, float, float
     return (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
 
 
+_RESPONSE_GRID = 8193
+
+
 @cache
 def _k_weighting_response(sample_rate: int, n_fft: int) -> np.ndarray:
-    """BS.1770's two stages as pyloudnorm builds them (RBJ biquads): a +4 dB high shelf from
-    1.5 kHz (the head's effect) and a 38 Hz high-pass."""
+    """|H| of BS.1770's two stages, as pyloudnorm builds them (RBJ biquads): a +4 dB high shelf
+    from 1.5 kHz (the head's effect) and a 38 Hz high-pass. Loudness depends on magnitude only,
+    and the response is smooth, so it is evaluated on a small grid and interpolated."""
+    grid = np.linspace(0, 1, _RESPONSE_GRID)
+    magnitude = np.abs(_k_weighting_on_grid(sample_rate, (_RESPONSE_GRID - 1) * 2))
+    return np.interp(np.linspace(0, 1, n_fft // 2 + 1), grid, magnitude)
+
+
+def _k_weighting_on_grid(sample_rate: int, n_fft: int) -> np.ndarray:
     gain = 10 ** (4.0 / 40)
     w0 = 2 * np.pi * 1500.0 / sample_rate
     alpha = np.sin(w0) / (2 * (1 / np.sqrt(2)))

@@ -52,7 +52,10 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "delete_digit": "Delete the last digit",
         "no_such_stop": "There is no stop {number}.",
         "not_found_title": "Stop not found",
-        "not_found_text": "We could not find this stop. Please check the number on the sign, or choose a stop from the list.",
+        "not_found_text": (
+            "We could not find this stop. Please check the number on the sign,"
+            " or choose a stop from the list."
+        ),
         "back_to_tour": "Back to the tour",
         "not_ready": "The guide is being prepared. Please try again in a moment.",
         "play": "Play",
@@ -99,7 +102,9 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "delete_digit": "Стереть последнюю цифру",
         "no_such_stop": "Остановки с номером {number} нет.",
         "not_found_title": "Остановка не найдена",
-        "not_found_text": "Мы не нашли эту остановку. Проверьте номер на табличке или выберите остановку из списка.",
+        "not_found_text": (
+            "Мы не нашли эту остановку. Проверьте номер на табличке или выберите остановку из списка."
+        ),
         "back_to_tour": "Вернуться к экскурсии",
         "not_ready": "Аудиогид готовится. Пожалуйста, попробуйте чуть позже.",
         "play": "Слушать",
@@ -146,7 +151,9 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "delete_digit": "Соңғы цифрды өшіру",
         "no_such_stop": "{number} нөмірлі аялдама жоқ.",
         "not_found_title": "Аялдама табылмады",
-        "not_found_text": "Бұл аялдама табылмады. Тақтайшадағы нөмірді тексеріңіз немесе тізімнен аялдаманы таңдаңыз.",
+        "not_found_text": (
+            "Бұл аялдама табылмады. Тақтайшадағы нөмірді тексеріңіз немесе тізімнен аялдаманы таңдаңыз."
+        ),
         "back_to_tour": "Экскурсияға оралу",
         "not_ready": "Аудиогид дайындалуда. Сәлден соң қайталап көріңіз.",
         "play": "Тыңдау",

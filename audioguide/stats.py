@@ -122,9 +122,7 @@ class ScanCounter:
         self.flush()
 
 
-def read_scans(
-    path: Path, *, days: int | None = None, today: dt.date | None = None
-) -> list[ScanRow]:
+def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = None) -> list[ScanRow]:
     """Rows newest day first; `days=N` keeps the last N days including today."""
     if not path.is_file():
         return []
@@ -135,9 +133,7 @@ def read_scans(
         query += " WHERE day >= ?"
         params = (since.isoformat(),)
     query += " ORDER BY day DESC, stop, lang"
-    with contextlib.closing(
-        sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    ) as connection:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as connection:
         try:
             return [ScanRow(*row) for row in connection.execute(query, params)]
         except sqlite3.OperationalError:

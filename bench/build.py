@@ -90,7 +90,8 @@ def main() -> None:
     share = overhead / wall_serial
     print(f"  everything else (overhead):    {overhead:7.2f} s = {share:.0%} of the build (target < 25%)")
     runs = ", ".join(f"{w:.3f}" for w in noop)
-    print(f"no-op rebuild, median of {args.runs}:     {statistics.median(noop):7.3f} s (target < 1 s)  runs: {runs}")
+    noop_median = statistics.median(noop)
+    print(f"no-op rebuild, median of {args.runs}:     {noop_median:7.3f} s (target < 1 s)  runs: {runs}")
     print(
         f"one-sentence edit, median of {args.runs}: {edit_wall:7.3f} s,"
         f" of which synthesis {edit_engine:.3f} s;"

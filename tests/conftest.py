@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 TINY_STOPS: dict[str, dict[str, str]] = {
     "gate": {
-        "en": "The gate of the memorial. Visitors enter here in silence.\n\n[pause 1s]\n\nPlease walk slowly.",
+        "en": (
+            "The gate of the memorial. Visitors enter here in silence.\n\n[pause 1s]\n\nPlease walk slowly."
+        ),
         "ru": "Ворота мемориала. Посетители входят сюда в тишине.",
         "kk": "Мемориалдың қақпасы. Келушілер мұнда үнсіз кіреді.",
     },
@@ -98,9 +100,7 @@ def web_tour(make_tour: Callable[..., Path], media_maker) -> Path:
 
     root = make_tour("web")
     tiny_png(root / "stops" / "gate" / "photo.png")
-    decorate_stop(
-        root, "gate", "image: photo.png\nlocation: {lat: 51.0, lon: 71.2}\naliases: [entrance]\n"
-    )
+    decorate_stop(root, "gate", "image: photo.png\nlocation: {lat: 51.0, lon: 71.2}\naliases: [entrance]\n")
     ru = root / "stops" / "wall" / "ru.md"
     text = ru.read_text(encoding="utf-8")
     ru.write_text(text.replace("---\n", "---\nneeds_review: true\n", 1), encoding="utf-8")

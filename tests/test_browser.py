@@ -93,9 +93,7 @@ def test_scan_play_highlight_and_switch_language(browser, web_tour: Path, tmp_pa
         _shot(page, "01-stop-ru-light")
 
         page.click("#play")
-        page.wait_for_function(
-            "() => document.getElementById('audio').currentTime > 0.5", timeout=10_000
-        )
+        page.wait_for_function("() => document.getElementById('audio').currentTime > 0.5", timeout=10_000)
         first = _highlighted(page)
         assert first == "s1"
         page.wait_for_function(
@@ -120,7 +118,7 @@ def test_scan_play_highlight_and_switch_language(browser, web_tour: Path, tmp_pa
         page.wait_for_function("() => document.getElementById('audio').currentTime >= 5.4")
         assert _highlighted(page) == "s3"
         page.click("#back")  # 15 s back from 5.x: the start
-        assert _current_time(page) < 1.5
+        assert _current_time(page) < 3
         page.click("#play")
         page.goto(f"{base}/s/wall")
         assert page.url == f"{base}/en/wall"
@@ -146,18 +144,15 @@ def test_resume_and_tap_targets(browser, web_tour: Path, tmp_path: Path) -> None
         context, page, errors = _phone(browser, locale="en-GB")
         page.goto(f"{base}/en/gate")
         page.click("#play")
-        page.wait_for_function(
-            "() => document.getElementById('audio').currentTime > 4", timeout=10_000
-        )
+        page.wait_for_function("() => document.getElementById('audio').currentTime > 4", timeout=10_000)
         page.click("#play")  # pause; the position is saved
         page.goto(f"{base}/en/")
         page.goto(f"{base}/en/gate")
         assert page.is_visible("#resume")
-        assert page.text_content("#cur") in ("0:04", "0:05")
+        minutes, seconds = page.text_content("#cur").split(":")
+        assert minutes == "0" and 4 <= int(seconds) <= 7  # where it was paused
         page.click("#play")
-        page.wait_for_function(
-            "() => document.getElementById('audio').currentTime > 4", timeout=5_000
-        )
+        page.wait_for_function("() => document.getElementById('audio').currentTime > 4", timeout=5_000)
         # Lock screen / headphone controls know what is playing.
         assert page.evaluate("navigator.mediaSession.metadata.title") == "The gate"
         assert page.evaluate("navigator.mediaSession.metadata.artist") == "Test Memorial"
@@ -194,8 +189,7 @@ def test_resume_and_tap_targets(browser, web_tour: Path, tmp_path: Path) -> None
 
 def _cached_paths(page) -> list[str]:
     return page.evaluate(
-        "caches.open('audioguide-en').then(c => c.keys())"
-        ".then(k => k.map(r => new URL(r.url).pathname))"
+        "caches.open('audioguide-en').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
     )
 
 
@@ -242,14 +236,10 @@ def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> N
         page.wait_for_url(f"{base}/en/wall")
         assert page.is_visible("#play")
         page.click("#play")
-        page.wait_for_function(
-            "() => document.getElementById('audio').currentTime > 1", timeout=10_000
-        )
+        page.wait_for_function("() => document.getElementById('audio').currentTime > 1", timeout=10_000)
         # Seeking inside the cached audio (206 answers built from the cache).
         page.evaluate("document.getElementById('audio').currentTime = 6")
-        page.wait_for_function(
-            "() => document.getElementById('audio').currentTime > 6.3", timeout=10_000
-        )
+        page.wait_for_function("() => document.getElementById('audio').currentTime > 6.3", timeout=10_000)
         assert _highlighted(page) == "s2"
         # The service worker's answers to range requests, cut from the cached file.
         probe = page.evaluate(

@@ -235,7 +235,8 @@ def test_report_counts_cached_sentences_used_by_a_fallback(make_tour) -> None:
     for stop in ("gate", "wall"):
         narration_file = root / "stops" / stop / "en.md"
         narration_file.write_text(
-            narration_file.read_text(encoding="utf-8").replace("title: The", "title: At the"), encoding="utf-8"
+            narration_file.read_text(encoding="utf-8").replace("title: The", "title: At the"),
+            encoding="utf-8",
         )
     code, report, stderr = run_build(root)
     assert code == 0, stderr

@@ -18,9 +18,7 @@ def rename_stop(root: Path, old: str, new: str, *, alias: bool) -> None:
     shutil.move(root / "stops" / old, root / "stops" / new)
     if alias:
         stop_yaml = root / "stops" / new / "stop.yaml"
-        stop_yaml.write_text(
-            stop_yaml.read_text(encoding="utf-8") + f"aliases: [{old}]\n", encoding="utf-8"
-        )
+        stop_yaml.write_text(stop_yaml.read_text(encoding="utf-8") + f"aliases: [{old}]\n", encoding="utf-8")
 
 
 def test_check_passes_before_any_poster(tour_dir: Path, runner: CliRunner) -> None:
@@ -79,9 +77,7 @@ def test_unreadable_state_is_a_warning_not_a_crash(tour_dir: Path, runner: CliRu
 def test_base_url_change_warns_about_printed_posters(tour_dir: Path, runner: CliRunner) -> None:
     assert invoke(runner, "qr", "-p", str(tour_dir)).exit_code == 0
     tour_yaml = tour_dir / "tour.yaml"
-    text = tour_yaml.read_text(encoding="utf-8").replace(
-        "http://127.0.0.1:8000", "https://guide.example.org"
-    )
+    text = tour_yaml.read_text(encoding="utf-8").replace("http://127.0.0.1:8000", "https://guide.example.org")
     tour_yaml.write_text(text, encoding="utf-8")
     result = invoke(runner, "check", "-p", str(tour_dir))
     assert result.exit_code == 0

@@ -127,9 +127,7 @@ def test_every_page_and_png_decodes_with_size_and_quiet_zone(
         assert (qr_dir / f"{stop_id}.svg").read_text().startswith("<?xml")
 
 
-def test_poster_shows_titles_calls_number_and_short_address(
-    public_tour: Path, runner: CliRunner
-) -> None:
+def test_poster_shows_titles_calls_number_and_short_address(public_tour: Path, runner: CliRunner) -> None:
     qr(runner, public_tour)
     text = page_text(public_tour / "qr" / "gate.pdf")
     # The tour title in the tour's first language (en in the conftest tour).
@@ -147,9 +145,7 @@ def test_poster_shows_titles_calls_number_and_short_address(
     assert "https://" not in text  # the address to type has no scheme
 
 
-def test_tour_paper_and_error_correction_settings(
-    make_tour: Callable[..., Path], runner: CliRunner
-) -> None:
+def test_tour_paper_and_error_correction_settings(make_tour: Callable[..., Path], runner: CliRunner) -> None:
     root = make_tour(base_url=PUBLIC, extra_tour_yaml="qr:\n  error_correction: H\n  paper: A6\n")
     qr(runner, root)
     pdf = root / "qr" / "gate.pdf"
@@ -188,9 +184,7 @@ def test_title_change_rebuilds_only_that_poster_and_the_sheet(public_tour: Path)
     age(qr_dir)
     before = snapshot(qr_dir)
     md = public_tour / "stops" / "gate" / "ru.md"
-    md.write_text(
-        md.read_text(encoding="utf-8").replace("Ворота", "Главные ворота"), encoding="utf-8"
-    )
+    md.write_text(md.read_text(encoding="utf-8").replace("Ворота", "Главные ворота"), encoding="utf-8")
     tour, _ = require_tour(public_tour)
     results = build_posters(tour)
     assert all(isinstance(r, PosterResult) for r in results)
@@ -202,9 +196,7 @@ def test_title_change_rebuilds_only_that_poster_and_the_sheet(public_tour: Path)
     assert "Главные ворота" in page_text(qr_dir / "posters.pdf", 0)
 
 
-def test_identical_inputs_give_identical_pdf_bytes(
-    make_tour: Callable[..., Path], runner: CliRunner
-) -> None:
+def test_identical_inputs_give_identical_pdf_bytes(make_tour: Callable[..., Path], runner: CliRunner) -> None:
     one, two = make_tour("one", base_url=PUBLIC), make_tour("two", base_url=PUBLIC)
     qr(runner, one)
     qr(runner, two)
@@ -265,9 +257,7 @@ def test_corrupt_state_file_is_replaced(public_tour: Path, runner: CliRunner) ->
     (public_tour / "qr" / "posters.json").write_text("{not json", encoding="utf-8")
     output = qr(runner, public_tour)
     assert "posters.json" in output
-    assert (
-        json.loads((public_tour / "qr" / "posters.json").read_text(encoding="utf-8"))["format"] == 1
-    )
+    assert json.loads((public_tour / "qr" / "posters.json").read_text(encoding="utf-8"))["format"] == 1
 
 
 def test_localhost_warning(tour_dir: Path, public_tour: Path, runner: CliRunner) -> None:
@@ -278,9 +268,7 @@ def test_localhost_warning(tour_dir: Path, public_tour: Path, runner: CliRunner)
 def test_missing_glyph_warning(make_tour: Callable[..., Path], runner: CliRunner) -> None:
     root = make_tour(base_url=PUBLIC)
     md = root / "stops" / "gate" / "en.md"
-    md.write_text(
-        md.read_text(encoding="utf-8").replace("The gate", "The gate 門"), encoding="utf-8"
-    )
+    md.write_text(md.read_text(encoding="utf-8").replace("The gate", "The gate 門"), encoding="utf-8")
     output = qr(runner, root)
     assert "stops/gate" in output and "門" in output and "empty boxes" in output
 

@@ -23,9 +23,7 @@ def test_openapi_document_is_valid_and_served(client) -> None:
     for name, schema in document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema), name
     # Every path in the document is a route of the app.
-    rules = {
-        rule.rule.replace("<stop_id>", "{id}") for rule in client.application.url_map.iter_rules()
-    }
+    rules = {rule.rule.replace("<stop_id>", "{id}") for rule in client.application.url_map.iter_rules()}
     assert set(document["paths"]) <= rules
 
 

@@ -59,10 +59,7 @@ def test_ranges(client, audio, header, start, end) -> None:
     expected = data[start:] if end is None else data[start : end + 1]
     assert response.data == expected
     first = start if start >= 0 else len(data) + start
-    assert (
-        response.headers["Content-Range"]
-        == f"bytes {first}-{first + len(expected) - 1}/{len(data)}"
-    )
+    assert response.headers["Content-Range"] == f"bytes {first}-{first + len(expected) - 1}/{len(data)}"
     assert int(response.headers["Content-Length"]) == len(expected)
 
 
@@ -169,9 +166,7 @@ def test_manifest_paths_leaving_the_audio_folder_are_ignored(web_tour, tmp_path)
     client = create_app(web_tour, stats_db=tmp_path / "s.db", testing=True).test_client()
     html = client.get("/en/gate").get_data(as_text=True)
     assert "tour.yaml" not in html and "<audio" not in html
-    assert (
-        b"base_url" not in client.get(f"/media/{entry['audio']['sha256'][:16]}/../tour.yaml").data
-    )
+    assert b"base_url" not in client.get(f"/media/{entry['audio']['sha256'][:16]}/../tour.yaml").data
 
 
 def test_a_file_rewritten_before_its_manifest_is_never_cached_under_the_old_hash(

@@ -34,9 +34,7 @@ LANGS = ["kk", "ru", "en"]
     ],
 )
 def test_language_negotiation_order(query, cookie, accept, expected) -> None:
-    assert (
-        choose_language(LANGS, "kk", query=query, cookie=cookie, accept_language=accept) == expected
-    )
+    assert choose_language(LANGS, "kk", query=query, cookie=cookie, accept_language=accept) == expected
 
 
 def _lang_tour(make_tour, media_maker) -> Path:
@@ -56,9 +54,7 @@ def test_scan_redirect_follows_negotiation_order(make_tour, media_maker, tmp_pat
     assert "Accept-Language" in response.headers["Vary"]
     # Visiting a page in Russian is remembered for the next scan, over Accept-Language...
     client.get("/ru/wall")
-    assert (
-        client.get("/s/gate", headers={"Accept-Language": "en"}).headers["Location"] == "/ru/gate"
-    )
+    assert client.get("/s/gate", headers={"Accept-Language": "en"}).headers["Location"] == "/ru/gate"
     # ...and ?lang= on a scan beats the remembered choice.
     assert client.get("/s/gate?lang=en").headers["Location"] == "/en/gate"
 
@@ -95,12 +91,8 @@ def test_stop_page_content(client) -> None:
     html = client.get("/en/gate").get_data(as_text=True)
     assert "<title>1. The gate · Test Memorial</title>" in html
     assert '<h1><span class="num">1</span> The gate</h1>' in html
-    assert re.search(
-        r'<audio id="audio" controls preload="none" src="/media/[0-9a-f]{16}/en/gate.mp3"', html
-    )
-    assert re.search(
-        r'<track kind="captions" src="/media/[0-9a-f]{16}/en/gate.vtt" srclang="en"', html
-    )
+    assert re.search(r'<audio id="audio" controls preload="none" src="/media/[0-9a-f]{16}/en/gate.mp3"', html)
+    assert re.search(r'<track kind="captions" src="/media/[0-9a-f]{16}/en/gate.vtt" srclang="en"', html)
     assert "autoplay" not in html
     assert re.search(r'<img class="photo" src="/img/[0-9a-f]{16}/gate/photo.png"', html)
     # Sentence n is VTT cue sn.
@@ -128,9 +120,7 @@ def test_stop_without_audio_still_shows_the_transcript(make_tour, tmp_path) -> N
     assert "Visitors enter here in silence." in html
 
 
-def test_missing_translation_falls_back_with_a_lang_attribute(
-    make_tour, media_maker, tmp_path
-) -> None:
+def test_missing_translation_falls_back_with_a_lang_attribute(make_tour, media_maker, tmp_path) -> None:
     stops = {"gate": {"en": "English only here."}}
     root = make_tour("partial", stops=stops)
     media_maker.publish(root)
@@ -157,9 +147,7 @@ def test_aliases_resolve_to_the_current_id(client) -> None:
         ("/no/such/page/here", "kk", "Аялдама табылмады"),
     ],
 )
-def test_friendly_404_in_the_visitors_language(
-    make_tour, media_maker, tmp_path, url, lang, text
-) -> None:
+def test_friendly_404_in_the_visitors_language(make_tour, media_maker, tmp_path, url, lang, text) -> None:
     client = create_app(
         _lang_tour(make_tour, media_maker), stats_db=tmp_path / "s.db", testing=True
     ).test_client()
@@ -254,24 +242,18 @@ def test_demo_tour_stop_pages_under_30_kb(tmp_path, media_maker) -> None:
 def test_rebuild_is_seen_without_restart(web_tour: Path, media_maker, tmp_path) -> None:
     app = create_app(web_tour, stats_db=tmp_path / "s.db", testing=True)
     client = app.test_client()
-    before = re.search(
-        r"/media/[0-9a-f]{16}/en/gate.mp3", client.get("/en/gate").get_data(as_text=True)
-    )
+    before = re.search(r"/media/[0-9a-f]{16}/en/gate.mp3", client.get("/en/gate").get_data(as_text=True))
     assert before
     time.sleep(0.01)  # a new mtime, even on coarse clocks
     media_maker.publish(web_tour, frequency=330)  # new audio: new hashes
-    after = re.search(
-        r"/media/[0-9a-f]{16}/en/gate.mp3", client.get("/en/gate").get_data(as_text=True)
-    )
+    after = re.search(r"/media/[0-9a-f]{16}/en/gate.mp3", client.get("/en/gate").get_data(as_text=True))
     assert after and after.group(0) != before.group(0)
     # The old URL now points at the new file instead of failing.
     moved = client.get(before.group(0))
     assert moved.status_code == 302 and moved.headers["Location"] == after.group(0)
     # A text change shows too.
     md = web_tour / "stops" / "gate" / "en.md"
-    md.write_text(
-        md.read_text(encoding="utf-8").replace("walk slowly", "walk softly"), encoding="utf-8"
-    )
+    md.write_text(md.read_text(encoding="utf-8").replace("walk slowly", "walk softly"), encoding="utf-8")
     assert "walk softly" in client.get("/en/gate").get_data(as_text=True)
 
 
@@ -298,9 +280,7 @@ def test_offline_list_covers_pages_audio_and_captions(client) -> None:
     data = client.get("/offline/en.json").get_json()
     urls = [f["url"] for f in data["files"]]
     assert "/en/" in urls and "/en/gate" in urls and "/en/wall" in urls
-    assert any(u.endswith("/en/gate.mp3") for u in urls) and any(
-        u.endswith("/en/wall.vtt") for u in urls
-    )
+    assert any(u.endswith("/en/gate.mp3") for u in urls) and any(u.endswith("/en/wall.vtt") for u in urls)
     assert any(u.startswith("/img/") for u in urls)
     assert not any("/ru/" in u for u in urls)  # only the chosen language
     assert data["bytes"] == sum(f["bytes"] for f in data["files"])

@@ -18,9 +18,7 @@ def test_serve_runs_waitress_by_default(runner, web_tour, monkeypatch) -> None:
 
     calls = []
     monkeypatch.setattr(waitress, "serve", lambda app, **options: calls.append((app, options)))
-    result = runner.invoke(
-        cli, ["serve", "--project", str(web_tour), "--port", "8765", "--threads", "6"]
-    )
+    result = runner.invoke(cli, ["serve", "--project", str(web_tour), "--port", "8765", "--threads", "6"])
     assert result.exit_code == 0, result.output
     ((app, options),) = calls
     assert options["port"] == 8765 and options["threads"] == 6 and options["host"] == "127.0.0.1"
@@ -98,6 +96,4 @@ def test_real_server(web_tour: Path, tmp_path: Path) -> None:
         process.wait(timeout=10)
     # The scan counted in memory was written on the way out.
     with sqlite3.connect(db) as connection:
-        assert connection.execute("SELECT stop, lang, count FROM scans").fetchall() == [
-            ("gate", "ru", 1)
-        ]
+        assert connection.execute("SELECT stop, lang, count FROM scans").fetchall() == [("gate", "ru", 1)]

@@ -14,9 +14,7 @@ from audioguide.web import create_app
 
 def _rows(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as connection:
-        return connection.execute(
-            "SELECT day, stop, lang, count FROM scans ORDER BY stop, lang"
-        ).fetchall()
+        return connection.execute("SELECT day, stop, lang, count FROM scans ORDER BY stop, lang").fetchall()
 
 
 def test_scans_are_counted_per_stop_language_and_day(web_tour, tmp_path) -> None:
@@ -37,9 +35,7 @@ def test_scans_are_counted_per_stop_language_and_day(web_tour, tmp_path) -> None
     ]
     # Nothing else is stored: one table with exactly these columns.
     with sqlite3.connect(db) as connection:
-        tables = [
-            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        ]
+        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         columns = [r[1] for r in connection.execute("PRAGMA table_info(scans)")]
     assert tables == ["scans"] and columns == ["day", "stop", "lang", "count"]
     assert b"10.1.2.3" not in db.read_bytes() and b"Phone" not in db.read_bytes()
@@ -69,8 +65,7 @@ def test_counter_is_thread_safe(tmp_path) -> None:
 
     counter = ScanCounter(tmp_path / "s.db", flush_interval=0.01)
     threads = [
-        threading.Thread(target=lambda: [counter.record("gate", "en") for _ in range(500)])
-        for _ in range(8)
+        threading.Thread(target=lambda: [counter.record("gate", "en") for _ in range(500)]) for _ in range(8)
     ]
     for thread in threads:
         thread.start()
@@ -117,9 +112,7 @@ def test_stats_command_table_and_json(runner, web_tour, tmp_path) -> None:
     assert lines[0].split() == ["Day", "Stop", "en", "ru", "kk", "Total"]
     assert "2025-05-02   2 wall" in result.output
     assert lines[-1].split() == ["Total", "0", "2", "1", "3"]
-    result = runner.invoke(
-        cli, ["stats", "--project", str(web_tour), "--stats-db", str(db), "--json"]
-    )
+    result = runner.invoke(cli, ["stats", "--project", str(web_tour), "--stats-db", str(db), "--json"])
     data = json.loads(result.output)
     assert {"day": "2025-05-01", "stop": "gate", "lang": "ru", "scans": 2} in data["rows"]
     assert data["totals"]["by_lang"] == {"kk": 1, "ru": 2}

@@ -44,9 +44,7 @@ def run(
         click.echo(format_problems(diags), err=True)
         click.echo("Serving anyway; fix the errors and the pages update by themselves.", err=True)
     if not Manifest.load(tour.audio_dir).stops:
-        click.echo(
-            "No audio built yet: run 'audioguide build'. Pages are served without it.", err=True
-        )
+        click.echo("No audio built yet: run 'audioguide build'. Pages are served without it.", err=True)
 
     app = create_app(project, stats_db=stats_db)
     url = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"

@@ -40,28 +40,20 @@ def format_table(rows: list[ScanRow], order: tuple[list[str], dict[str, int]]) -
     cells: dict[tuple[str, str], dict[str, int]] = {}
     for row in rows:
         cells.setdefault((row.day, row.stop), {})[row.lang] = row.count
-    stop_names = {
-        stop: f"{numbers[stop]:>2} {stop}" if stop in numbers else stop for _, stop in cells
-    }
+    stop_names = {stop: f"{numbers[stop]:>2} {stop}" if stop in numbers else stop for _, stop in cells}
     width = max([len("Stop"), *map(len, stop_names.values())])
-    header = (
-        f"{'Day':<10}  {'Stop':<{width}}" + "".join(f"  {lang:>6}" for lang in langs) + "   Total"
-    )
+    header = f"{'Day':<10}  {'Stop':<{width}}" + "".join(f"  {lang:>6}" for lang in langs) + "   Total"
     lines = [header, "-" * len(header)]
     totals = dict.fromkeys(langs, 0)
     days = sorted({day for day, _ in cells}, reverse=True)
     for day in days:
-        stops = sorted(
-            (stop for d, stop in cells if d == day), key=lambda s: (numbers.get(s, 0), s)
-        )
+        stops = sorted((stop for d, stop in cells if d == day), key=lambda s: (numbers.get(s, 0), s))
         for stop in stops:
             counts = cells[day, stop]
             for lang, count in counts.items():
                 totals[lang] += count
             columns = "".join(f"  {counts.get(lang, 0):>6}" for lang in langs)
-            lines.append(
-                f"{day:<10}  {stop_names[stop]:<{width}}{columns}  {sum(counts.values()):>6}"
-            )
+            lines.append(f"{day:<10}  {stop_names[stop]:<{width}}{columns}  {sum(counts.values()):>6}")
     lines.append("-" * len(header))
     columns = "".join(f"  {totals[lang]:>6}" for lang in langs)
     lines.append(f"{'Total':<10}  {'':<{width}}{columns}  {sum(totals.values()):>6}")

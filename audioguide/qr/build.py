@@ -116,9 +116,7 @@ def build_posters(
     return report
 
 
-def _iter_posters(
-    tour: Tour, report: PosterReport, *, force: bool, reprint: bool
-) -> Iterator[PosterResult]:
+def _iter_posters(tour: Tour, report: PosterReport, *, force: bool, reprint: bool) -> Iterator[PosterResult]:
     """Yield each stop's result as soon as its files are written (progress for long tours)."""
     qr_dir, paper = tour.qr_dir, report.paper
     qr_dir.mkdir(parents=True, exist_ok=True)

@@ -84,8 +84,7 @@ def to_svg(code: QrCode, symbol_mm: float) -> bytes:
     side = code.size + 2 * QUIET_ZONE
     total_mm = symbol_mm * side / code.size
     path = "".join(
-        f"M{col + QUIET_ZONE} {row + QUIET_ZONE}h{length}v1h-{length}z"
-        for row, col, length in code.runs()
+        f"M{col + QUIET_ZONE} {row + QUIET_ZONE}h{length}v1h-{length}z" for row, col, length in code.runs()
     )
     about = f"QR version {code.version}, error correction {code.error_correction}"
     svg = (

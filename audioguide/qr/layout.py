@@ -122,9 +122,7 @@ def new_document(title: str, lang: str) -> FPDF:
     return pdf
 
 
-def render_pdf(
-    contents: Sequence[PosterContent], paper: str, title: str
-) -> tuple[bytes, list[Geometry]]:
+def render_pdf(contents: Sequence[PosterContent], paper: str, title: str) -> tuple[bytes, list[Geometry]]:
     """One poster per page, in the order given; and where each page's code sits."""
     pdf = new_document(title, contents[0].lang if contents else "en")
     geometries = [add_poster_page(pdf, content, paper) for content in contents]

@@ -42,14 +42,10 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # the API keeps its documented order
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    site = Site(
-        root, check_interval=(0.0 if testing else 1.0) if check_interval is None else check_interval
-    )
+    site = Site(root, check_interval=(0.0 if testing else 1.0) if check_interval is None else check_interval)
     counter = ScanCounter(
         stats_db or root / DEFAULT_STATS_DB,
-        flush_interval=(0.0 if testing else 5.0)
-        if stats_flush_interval is None
-        else stats_flush_interval,
+        flush_interval=(0.0 if testing else 5.0) if stats_flush_interval is None else stats_flush_interval,
     )
     app.extensions[EXTENSION] = WebState(site, counter, Assets.load())
     app.register_blueprint(pages.bp)

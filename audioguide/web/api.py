@@ -30,9 +30,7 @@ def _url(path: str) -> str:
 def _language(snap: Snapshot) -> str:
     lang = request.args.get("lang") or snap.tour.default_language
     if lang not in snap.tour.languages:
-        raise BadRequest(
-            f"unknown language '{lang}'; this tour has {', '.join(snap.tour.languages)}"
-        )
+        raise BadRequest(f"unknown language '{lang}'; this tour has {', '.join(snap.tour.languages)}")
     return lang
 
 

@@ -39,11 +39,7 @@ def respond(body: Body, request: Request, cache_control: str, status: int = 200)
     """The body as a response, 304 when the visitor already has it; HEAD gets headers only."""
     headers = body_headers(body, cache_control)
     if_none_match = request.headers.get("If-None-Match")
-    if (
-        status == 200
-        and if_none_match
-        and (body.etag in if_none_match or if_none_match.strip() == "*")
-    ):
+    if status == 200 and if_none_match and (body.etag in if_none_match or if_none_match.strip() == "*"):
         return Response(status=304, headers=headers)
     data = body.data
     if body.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):

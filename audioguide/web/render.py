@@ -53,8 +53,7 @@ def _common(snap: Snapshot, lang: str, page: str, switch_path: str) -> dict[str,
     return {
         "lang": lang,
         "page": page,
-        "tour_title": tour.config.title.get(lang)
-        or tour.config.title.get(tour.default_language, ""),
+        "tour_title": tour.config.title.get(lang) or tour.config.title.get(tour.default_language, ""),
         "t": partial(translate, lang),
         "asset": assets.urls.__getitem__,
         "switch": [
@@ -157,12 +156,8 @@ def offline_files(snap: Snapshot, lang: str, *, include_home: bool = True) -> li
         files.append({"url": f"/{lang}/", "bytes": len(home_body(snap, lang).data)})
     for stop in snap.tour.stops:
         files.append({"url": f"/{lang}/{stop.id}", "bytes": len(stop_body(snap, stop, lang).data)})
-    files += [
-        {"url": assets.urls[name], "bytes": len(body.data)} for name, body in assets.bodies.items()
-    ]
-    files.append(
-        {"url": f"/{lang}/manifest.webmanifest", "bytes": len(web_manifest(snap, lang).data)}
-    )
+    files += [{"url": assets.urls[name], "bytes": len(body.data)} for name, body in assets.bodies.items()]
+    files.append({"url": f"/{lang}/manifest.webmanifest", "bytes": len(web_manifest(snap, lang).data)})
     for stop in snap.tour.stops:
         files += [{"url": f.url, "bytes": f.bytes} for f in stop_media(snap, stop, lang)]
     return files
@@ -184,9 +179,7 @@ def offline_list(snap: Snapshot, lang: str) -> Body:
 
 def web_manifest(snap: Snapshot, lang: str) -> Body:
     def make() -> Body:
-        title = snap.tour.config.title.get(lang) or snap.tour.config.title.get(
-            snap.tour.default_language, ""
-        )
+        title = snap.tour.config.title.get(lang) or snap.tour.config.title.get(snap.tour.default_language, "")
         document = {
             "name": title,
             "short_name": title if len(title) <= 24 else title[:23] + "…",
@@ -196,9 +189,7 @@ def web_manifest(snap: Snapshot, lang: str) -> Body:
             "display": "standalone",
             "background_color": "#151515",
             "theme_color": "#151515",
-            "icons": [
-                {"src": state().assets.urls["icon.svg"], "sizes": "any", "type": "image/svg+xml"}
-            ],
+            "icons": [{"src": state().assets.urls["icon.svg"], "sizes": "any", "type": "image/svg+xml"}],
         }
         return Body.of(json.dumps(document, ensure_ascii=False), "application/manifest+json")
 

@@ -129,10 +129,7 @@ class Snapshot:
     def media_by_name(self) -> dict[str, MediaFile]:
         return self.cached(
             "media_by_name",
-            lambda: {
-                f"/{f.url.split('/', 3)[1]}/{f.url.split('/', 3)[3]}": f
-                for f in self.media.values()
-            },
+            lambda: {f"/{f.url.split('/', 3)[1]}/{f.url.split('/', 3)[3]}": f for f in self.media.values()},
         )
 
     def stop_index(self, stop: Stop) -> int:
@@ -223,9 +220,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             entry = manifest.entry(stop.id, lang)
             if not entry:
                 continue
-            audio = _media_file(
-                tour.audio_dir, entry.get("audio"), "/media", manifest_mtime_ns, verified
-            )
+            audio = _media_file(tour.audio_dir, entry.get("audio"), "/media", manifest_mtime_ns, verified)
             if audio is None:
                 log.warning(
                     "audio of %s/%s is missing or outside audio/; run audioguide build",
@@ -265,9 +260,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             by_key.setdefault(alias, stop)
     by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
     by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
-    return Snapshot(
-        tour, manifest, version, media, narrated, images, by_key, by_number, verified
-    )
+    return Snapshot(tour, manifest, version, media, narrated, images, by_key, by_number, verified)
 
 
 class Site:
@@ -302,16 +295,12 @@ class Site:
         try:
             tour, diags = load_tour(self.root)
         except Exception:  # a half-written file must not take the server down
-            log.exception(
-                "could not read the tour in %s; still serving the previous version", self.root
-            )
+            log.exception("could not read the tour in %s; still serving the previous version", self.root)
             return
         for problem in diags.errors:
             log.warning("%s", problem)
         if tour is None:
-            log.error(
-                "the tour in %s cannot be loaded; still serving the previous version", self.root
-            )
+            log.error("the tour in %s cannot be loaded; still serving the previous version", self.root)
             return
         self._snapshot = build_snapshot(tour, fingerprint)
         log.info("serving tour %s (version %s)", self.root, self._snapshot.version)
