@@ -18,6 +18,14 @@ project_option = click.option(
     help="The tour's folder (the one with tour.yaml).",
 )
 
+stats_db_option = click.option(
+    "--stats-db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="AUDIOGUIDE_STATS_DB",
+    default=None,
+    help="Scan statistics database [default: stats.sqlite3 in the project].",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audioguide")
@@ -26,7 +34,7 @@ def cli() -> None:
     and a visitor web app."""
 
 
-@cli.command()
+@cli.command(short_help="Validate the tour; list every problem as path:line.")
 @project_option
 @click.option("--notes", is_flag=True, help="Also list the staff notes written in the narrations.")
 def check(project: Path, notes: bool) -> None:
@@ -36,7 +44,7 @@ def check(project: Path, notes: bool) -> None:
     run(project, show_notes=notes)
 
 
-@cli.command()
+@cli.command(short_help="Build narration audio, captions and posters; only what changed.")
 @project_option
 @click.option("--offline", is_flag=True, help="Use only local voices; never touch the network.")
 @click.option("--only", "only", multiple=True, metavar="ID", help="Build only this stop (repeatable).")
@@ -83,7 +91,7 @@ def build(
     )
 
 
-@cli.command()
+@cli.command(short_help="Make the printable QR posters.")
 @project_option
 @click.option(
     "--paper",
@@ -99,20 +107,14 @@ def qr(project: Path, paper: str | None, force: bool) -> None:
     run(project, paper=paper.upper() if paper else None, force=force)
 
 
-@cli.command()
+@cli.command(short_help="Serve the visitor pages, audio and JSON API.")
 @project_option
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all)."
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--dev", is_flag=True, help="Flask's debug server with reloading, for development only.")
-@click.option(
-    "--stats-db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="AUDIOGUIDE_STATS_DB",
-    default=None,
-    help="Scan statistics database [default: stats.sqlite3 in the project].",
-)
+@stats_db_option
 @click.option(
     "--threads",
     default=8,
@@ -127,15 +129,9 @@ def serve(project: Path, host: str, port: int, dev: bool, stats_db: Path | None,
     run(project, host=host, port=port, dev=dev, stats_db=stats_db, threads=threads)
 
 
-@cli.command()
+@cli.command(short_help="Show scans per stop, language and day.")
 @project_option
-@click.option(
-    "--stats-db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="AUDIOGUIDE_STATS_DB",
-    default=None,
-    help="Scan statistics database [default: stats.sqlite3 in the project].",
-)
+@stats_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--days", type=click.IntRange(min=1), default=None, help="Only the last N days.")
 def stats(project: Path, stats_db: Path | None, as_json: bool, days: int | None) -> None:
