@@ -20,6 +20,7 @@ import numpy as np
 from audioguide.config import AudioSettings
 from audioguide.dsp import (
     band_limit_and_weight,
+    block_peaks,
     gated_loudness,
     k_weighted,
     limiter_gain,
@@ -119,13 +120,15 @@ def trim_silence(pcm: Pcm) -> Pcm:
 
 
 def to_float(samples: np.ndarray) -> np.ndarray:
-    return samples.astype(np.float64) / 32768.0
+    """16-bit samples as floats in [-1, 1); single precision is ample for audio and faster."""
+    return samples.astype(np.float32) / np.float32(32768.0)
 
 
 def integrated_loudness(signal: np.ndarray, sample_rate: int) -> float:
     """The reference meter (pyloudnorm), used to verify the build's own fast measurements."""
     import pyloudnorm
 
+    signal = signal.astype(np.float64)
     # BS.1770 gating needs at least one 400 ms block.
     if len(signal) < int(0.4 * sample_rate):
         signal = np.concatenate([signal, np.zeros(int(0.4 * sample_rate) - len(signal))])
@@ -150,16 +153,16 @@ class LoudnessNormalizer:
             to_float(samples), sample_rate, BAND_LIMIT_RATIO * sample_rate
         )
         self.loudness = gated_loudness(self.weighted, sample_rate)
-        self.envelope = peak_envelope(self.signal) if np.isfinite(self.loudness) else None
+        self.peaks = block_peaks(peak_envelope(self.signal)) if np.isfinite(self.loudness) else None
 
     def render(self, target_lufs: float, ceiling_dbtp: float) -> np.ndarray:
-        if self.envelope is None:  # silence: nothing to normalize
+        if self.peaks is None:  # silence: nothing to normalize
             return np.clip(np.round(self.signal * 32768), -32768, 32767).astype(np.int16)
         window = max(3, int(LIMITER_WINDOW_S * self.sample_rate))
 
         def loudness_at(gain_db: float) -> tuple[float, np.ndarray | float]:
             gain = 10 ** (gain_db / 20)
-            curve = gain * limiter_gain(self.envelope, gain, ceiling_dbtp, window)
+            curve = gain * limiter_gain(self.peaks, gain, ceiling_dbtp, window, len(self.signal))
             if isinstance(curve, float):
                 return self.loudness + gain_db, curve  # no limiting: loudness moves with the gain
             return gated_loudness(self.weighted * curve, self.sample_rate), curve
