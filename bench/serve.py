@@ -275,7 +275,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported [3]")
     parser.add_argument("--connections", type=int, default=50, help="concurrent clients [50]")
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--server-threads", type=int, default=8, help="audioguide serve --threads [8]")
+    parser.add_argument("--server-threads", type=int, default=16, help="audioguide serve --threads [16]")
     parser.add_argument("--gunicorn", action="store_true", help="also measure gunicorn (gthread, 2 workers)")
     parser.add_argument("--no-nginx", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
