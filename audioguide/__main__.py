@@ -99,7 +99,12 @@ def build(
     default=None,
     help="Poster size [default: tour.yaml qr.paper, else A5].",
 )
-@click.option("--force", is_flag=True, help="Rewrite every poster.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Rewrite every poster, as for a complete reprint: also forgets the ids of removed stops,"
+    " so 'check' no longer guards their old printed codes.",
+)
 def qr(project: Path, paper: str | None, force: bool) -> None:
     """Make the printable QR posters (qr/posters.pdf and one SVG, PNG and PDF per stop)."""
     from audioguide.commands.qr import run

@@ -186,12 +186,6 @@ class LoudnessNormalizer:
         return np.clip(np.round(self.signal * curve * 32768), -32768, 32767).astype(np.int16)
 
 
-def normalize_loudness(
-    samples: np.ndarray, sample_rate: int, target_lufs: float, ceiling_dbtp: float
-) -> np.ndarray:
-    return LoudnessNormalizer(samples, sample_rate).render(target_lufs, ceiling_dbtp)
-
-
 @dataclass(frozen=True)
 class Mp3Tags:
     title: str
@@ -230,10 +224,6 @@ def export_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, tags: M
                 str(LAME_QUALITY),
             ],
         )
-
-
-def read_mp3(path: Path) -> Pcm:
-    return decode_to_pcm(path)
 
 
 def pcm_to_wav_bytes(pcm: Pcm) -> bytes:

@@ -1,7 +1,7 @@
 """The audio build: narration scripts -> MP3 + WebVTT + manifest, incremental and parallel.
 
-`AudioBuilder.run()` is a generator of progress events (as Frozen-Flask's freezer yields URLs);
-the finished report is on `builder.report`. Every output is written atomically and the manifest
+`AudioBuilder.run()` is a generator of progress events; the finished report is on
+`builder.report`. Every output is written atomically and the manifest
 is saved after each narration, so a build killed at any moment leaves published files intact.
 """
 
@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -260,15 +261,34 @@ class AudioBuilder:
         self._done += 1
         return Progress(self._done, self._total, label)
 
+    def _require_writable(self) -> None:
+        """Fail before any work, with what to do, rather than with a traceback halfway."""
+        for folder, fix in (
+            (self.cache.folder, "pass --cache-dir or set AUDIOGUIDE_CACHE_DIR to a writable folder"),
+            (self.audio_dir, "make the project's audio/ folder writable"),
+        ):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile(dir=folder, prefix=".audioguide-probe-"):
+                    pass
+            except OSError as exc:
+                raise BuildError(f"cannot write to {folder} ({exc.strerror or exc}): {fix}") from exc
+
     def run(self) -> Iterator[Event]:
         started = time.perf_counter()
+        self._require_writable()
         remove_stale_temp_files(self.audio_dir)
         targets = self._targets()
         pending: list[_Target] = []
         for target in targets:
             self.report.narrations.append(target.report)
             if not self._plan_next_engine(target):
-                self._fail(target, "no engine could speak this language")
+                reasons = "; ".join(target.report.tried) or "no engine is configured"
+                self._fail(
+                    target,
+                    f"no voice could speak '{target.lang}' ({reasons}); fix 'voices' in tour.yaml"
+                    f" or stops/{target.stop.id}/stop.yaml (audioguide check lists the problem)",
+                )
             elif self._up_to_date(target):
                 self._mark_unchanged(target)
             else:
@@ -415,6 +435,7 @@ class AudioBuilder:
                 "preferred_engine": report.preferred_engine,
                 "fallback": report.fallback,
                 "input_hash": target.plan.input_hash,
+                "transcript": list(target.plan.transcript),
             },
         )
         self.manifest.save()  # after every narration: a kill later loses nothing published

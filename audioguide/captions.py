@@ -22,8 +22,8 @@ def _timestamp(seconds: float) -> str:
 
 
 def _escape(text: str) -> str:
-    # A cue payload must not contain "-->" or raw markup characters.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("-->", "→")
+    # A cue payload must not contain raw markup characters (escaping ">" also rules out "-->").
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_vtt(cues: list[Cue], language: str) -> str:
@@ -35,7 +35,7 @@ def render_vtt(cues: list[Cue], language: str) -> str:
 
 
 def parse_vtt(text: str) -> list[Cue]:
-    """The inverse of render_vtt, for tests and the server."""
+    """The inverse of render_vtt (used by tests to read the captions back)."""
     cues: list[Cue] = []
     for block in text.strip().split("\n\n")[1:]:
         lines = block.splitlines()

@@ -74,6 +74,7 @@ class TourConfig:
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     audio: AudioSettings = field(default_factory=AudioSettings)
     qr: QrSettings = field(default_factory=QrSettings)
+    voice_lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -213,6 +214,8 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
 
     if "voices" in tour:
         config.voices = parse_voices(tour["voices"], path, tour.line_of("voices"), diags)
+        if isinstance(tour["voices"], LineDict):
+            config.voice_lines = {str(lang): tour["voices"].line_of(lang) for lang in tour["voices"]}
         for lang in config.voices:
             if config.languages and lang not in config.languages:
                 diags.error(

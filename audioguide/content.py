@@ -102,7 +102,7 @@ class Tour:
 
 def _read_yaml(path: Path, diags: Diagnostics) -> object | None:
     try:
-        return parse_yaml(path.read_text(encoding="utf-8"))
+        return parse_yaml(path.read_text(encoding="utf-8-sig"))
     except YamlSyntaxError as exc:
         diags.error(path, exc.line, exc.message)
     except UnicodeDecodeError:
@@ -114,7 +114,7 @@ def _read_yaml(path: Path, diags: Diagnostics) -> object | None:
 
 def read_narration(path: Path, lang: str, diags: Diagnostics) -> Narration | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         diags.error(path, 1, "the file is not UTF-8 text; save it as UTF-8")
         return None
@@ -187,7 +187,13 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
     stops: list[Stop] = []
     if not stops_dir.is_dir():
         diags.error(stops_dir, 0, "no stops/ folder: create stops/<id>/stop.yaml for each stop")
-    for folder in sorted(p for p in stops_dir.iterdir() if p.is_dir()) if stops_dir.is_dir() else []:
+    # Names starting with a dot are the system's or an editor's (.git, ._en.md from macOS).
+    folders = (
+        sorted(p for p in stops_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if stops_dir.is_dir()
+        else []
+    )
+    for folder in folders:
         stop_yaml = folder / "stop.yaml"
         if not STOP_ID.match(folder.name):
             diags.error(
@@ -209,13 +215,14 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
                 diags.error(
                     stop_yaml, line, f"voices.{voice_lang}: '{voice_lang}' is not in the tour's languages"
                 )
-        for md in sorted(folder.glob("*.md")):
+        for md in sorted(p for p in folder.glob("*.md") if not p.name.startswith(".")):
             lang = md.stem
             if lang not in config.languages:
                 diags.error(
                     md,
                     1,
-                    f"language '{lang}' is not in tour.yaml 'languages' ({', '.join(config.languages)})",
+                    f"language '{lang}' is not in tour.yaml 'languages' ({', '.join(config.languages)}):"
+                    f" add '{lang}' there, or move this file out of the stops folder",
                 )
                 continue
             narration = read_narration(md, lang, diags)

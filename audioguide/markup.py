@@ -24,6 +24,7 @@ _PAUSE_VALUE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$", re.IGNORECASE)
 SUBSTITUTION = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 MAX_PAUSE_MS = 10_000
+_SPEAKABLE = re.compile(r"\w")  # a letter or digit in any script
 _INLINE_TAGS = {"em", "strong", "code", "a", "br", "s"}
 
 
@@ -66,7 +67,9 @@ class Script:
 
 @cache
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark")
+    # Narration is prose: with list rules on, "1937. The first women arrived." at the start of a
+    # line would become a numbered list item and the year would vanish from text and speech.
+    return MarkdownIt("commonmark").disable("list")
 
 
 def _plain(markdown_source: str) -> str:
@@ -139,9 +142,17 @@ def parse_script(body: str, lang: str, *, path: Path, first_line: int, diagnosti
             for piece in split_sentences(segment, lang):
                 display = _expand(piece, substitutions, 0)
                 spoken = _expand(piece, substitutions, 1)
-                text = _plain(display)
-                if text or _plain(spoken):
-                    items.append(Sentence(text, _html(display), _plain(spoken), segment_line))
+                text, said = _plain(display), _plain(spoken)
+                if not _SPEAKABLE.search(said):
+                    if text or said:
+                        diagnostics.warning(
+                            path,
+                            segment_line,
+                            f"'{text or said}' has no words to speak and is left out;"
+                            " write words or delete it",
+                        )
+                    continue
+                items.append(Sentence(text, _html(display), said, segment_line))
             if match is None:
                 break
             milliseconds = _parse_pause(match.group(1))

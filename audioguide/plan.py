@@ -11,7 +11,7 @@ from audioguide.cache import CACHE_FORMAT, sentence_key
 from audioguide.config import AudioSettings
 from audioguide.engines import Voice
 from audioguide.lexicon import Lexicon
-from audioguide.markup import Pause, Script
+from audioguide.markup import Pause, Script, Sentence
 
 OUTPUT_FORMAT = 1  # bump when assembly (joining, loudness, encoding) changes
 
@@ -24,6 +24,19 @@ class SpokenSentence:
 
 def spoken_sentences(script: Script, lexicon: Lexicon) -> list[SpokenSentence]:
     return [SpokenSentence(s.text, lexicon.apply(s.spoken)) for s in script.sentences()]
+
+
+def transcript_of(script: Script) -> list[dict[str, object]]:
+    """The visitor transcript that matches the audio, kept in the manifest: the page shows what
+    was built, not a text edited since (its sentence n is caption cue "s<n>")."""
+    blocks: list[dict[str, object]] = []
+    for block in script.blocks:
+        sentences = [item for item in block.items if isinstance(item, Sentence)]
+        if sentences:
+            blocks.append(
+                {"kind": block.kind, "html": [s.html for s in sentences], "text": [s.text for s in sentences]}
+            )
+    return blocks
 
 
 def gaps_ms(script: Script, settings: AudioSettings) -> list[int]:
@@ -57,6 +70,7 @@ class NarrationPlan:
     gaps: tuple[int, ...]
     tags: Mp3Tags
     settings: AudioSettings
+    transcript: tuple[dict[str, object], ...] = ()
 
     @property
     def input_hash(self) -> str:
@@ -65,6 +79,7 @@ class NarrationPlan:
             "keys": self.keys,
             "gaps": self.gaps,
             "captions": [s.text for s in self.sentences],
+            "transcript": self.transcript,
             "tags": asdict(self.tags),
             "settings": asdict(self.settings),
         }
@@ -76,4 +91,6 @@ def plan_narration(
 ) -> NarrationPlan:
     sentences = tuple(spoken_sentences(script, lexicon))
     keys = tuple(sentence_key(voice, s.spoken, settings.sample_rate) for s in sentences)
-    return NarrationPlan(voice, sentences, keys, tuple(gaps_ms(script, settings)), tags, settings)
+    return NarrationPlan(
+        voice, sentences, keys, tuple(gaps_ms(script, settings)), tags, settings, tuple(transcript_of(script))
+    )

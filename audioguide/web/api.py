@@ -62,7 +62,9 @@ def stop_document(snap: Snapshot, stop: Stop, lang: str) -> dict[str, Any]:
         "aliases": list(stop.aliases),
         "lang": content_lang,
         "title": narration.title if narration else stop.id,
-        "transcript": narration.script.plain_text() if narration else "",
+        # What the audio says (the manifest), or the text file while nothing is built.
+        "transcript": (narrated and narrated.plain_text())
+        or (narration.script.plain_text() if narration else ""),
         "needs_review": bool(narration and narration.needs_review),
         "page_url": _url(f"/{lang}/{stop.id}"),
         "audio_url": _file(narrated.audio) if narrated else None,

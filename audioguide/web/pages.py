@@ -107,7 +107,7 @@ def typed_number() -> Response:
     snap = snapshot()
     lang = negotiated_language(snap)
     typed = request.args.get("n", "").strip()[:40]
-    stop = snap.stops_by_number.get(int(typed)) if typed.isdigit() else None
+    stop = snap.stops_by_number.get(int(typed)) if typed.isdecimal() and typed.isascii() else None
     stop = stop or (snap.find(typed) if typed else None)
     if stop is None:
         message = translate(lang, "no_such_stop").format(number=typed) if typed else None

@@ -14,7 +14,7 @@ from audioguide.content import Stop
 from audioguide.i18n import translate
 from audioguide.markup import Script, Sentence
 from audioguide.web.bodies import Body
-from audioguide.web.site import MediaFile, Snapshot
+from audioguide.web.site import MediaFile, Narrated, Snapshot
 from audioguide.web.state import state
 
 HTML = "text/html; charset=utf-8"
@@ -67,8 +67,14 @@ def _common(snap: Snapshot, lang: str, page: str, switch_path: str) -> dict[str,
     }
 
 
-def _blocks(script: Script) -> list[dict[str, Any]]:
-    """Transcript blocks; sentence n is VTT cue "s<n>" of the captions (1-based, in order)."""
+def _blocks(script: Script, narrated: Narrated | None) -> list[dict[str, Any]]:
+    """Transcript blocks; sentence n is VTT cue "s<n>" of the captions (1-based, in order).
+
+    Taken from the manifest when the audio is built, so that a text edited since the last build
+    never puts the highlight on the wrong sentence; from the narration file otherwise.
+    """
+    if narrated is not None and narrated.transcript is not None:
+        return _built_blocks(narrated.transcript)
     number = 0
     blocks: list[dict[str, Any]] = []
     for block in script.blocks:
@@ -81,6 +87,20 @@ def _blocks(script: Script) -> list[dict[str, Any]]:
                 sentences.append({"n": number, "html": Markup(item.html)})
         if sentences:
             blocks.append({"heading": block.kind == "heading", "sentences": sentences})
+    return blocks
+
+
+def _built_blocks(transcript: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    number = 0
+    blocks = []
+    for block in transcript:
+        sentences = []
+        for html in block["html"]:
+            number += 1
+            # Sanitized with nh3 by the build (markup.py) before it reached the manifest.
+            sentences.append({"n": number, "html": Markup(html)})
+        if sentences:
+            blocks.append({"heading": block.get("kind") == "heading", "sentences": sentences})
     return blocks
 
 
@@ -107,7 +127,7 @@ def render_stop(snap: Snapshot, stop: Stop, lang: str) -> Body:
         duration_text=format_time(narrated.duration if narrated else None),
         engine_name=ENGINE_NAMES.get(narrated.engine or "", narrated.engine) if narrated else "",
         needs_review=bool(narration and narration.needs_review),
-        blocks=_blocks(narration.script) if narration else [],
+        blocks=_blocks(narration.script, narrated) if narration else [],
         prev=link(previous),
         next=link(following),
     )

@@ -70,6 +70,29 @@ class Narrated:
     engine: str | None
     voice: str | None
     fallback: bool
+    # The transcript the audio was built from (blocks of {kind, html, text}); None in manifests
+    # written before it was recorded.
+    transcript: list[dict[str, Any]] | None = None
+
+    def plain_text(self) -> str | None:
+        if self.transcript is None:
+            return None
+        return "\n\n".join(" ".join(block["text"]) for block in self.transcript)
+
+
+def _transcript(value: Any) -> list[dict[str, Any]] | None:
+    """The manifest's transcript if well-formed (html and text lists of equal length per block)."""
+    if not isinstance(value, list):
+        return None
+    for block in value:
+        if not (
+            isinstance(block, dict)
+            and isinstance(block.get("html"), list)
+            and isinstance(block.get("text"), list)
+            and len(block["html"]) == len(block["text"])
+        ):
+            return None
+    return value
 
 
 @dataclass
@@ -239,6 +262,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                 str(entry["engine"]) if entry.get("engine") else None,
                 str(entry["voice"]) if entry.get("voice") else None,
                 bool(entry.get("fallback", False)),
+                _transcript(entry.get("transcript")),
             )
             media[audio.url] = audio
             if captions:
