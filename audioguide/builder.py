@@ -354,8 +354,8 @@ class AudioBuilder:
         for target in pending:
             assert target.plan
             for key, sentence in zip(target.plan.keys, target.plan.sentences, strict=True):
-                # load() rather than has(): a corrupt cache entry is deleted here and rebuilt.
-                if key not in jobs and self.cache.load(key) is None:
+                # usable() rather than has(): a corrupt cache entry is deleted here and rebuilt.
+                if key not in jobs and not self.cache.usable(key):
                     jobs[key] = SynthesisJob(
                         key,
                         sentence.spoken,

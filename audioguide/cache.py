@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import wave
 from pathlib import Path
 
 from audioguide.atomic import atomic_open
 from audioguide.audio import pcm_to_wav_bytes, wav_bytes_to_pcm
 from audioguide.engines.base import Pcm, Voice
 
+_WAV_HEADER_BYTES = 44  # what wave writes for mono PCM
 CACHE_FORMAT = 1  # bump when sentence processing (trimming, resampling) changes
 
 
@@ -28,6 +30,25 @@ class SentenceCache:
 
     def has(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def usable(self, key: str) -> bool:
+        """Whether the entry is a whole mono 16-bit WAV, read from its header and size only (the
+        build asks this of every sentence; assembly decodes them later). A broken entry is
+        deleted so it is rebuilt, never fatal."""
+        path = self._path(key)
+        try:
+            with wave.open(str(path), "rb") as source:
+                whole = source.getnchannels() == 1 and source.getsampwidth() == 2
+                expected = source.getnframes() * 2
+            if whole and path.stat().st_size >= expected + _WAV_HEADER_BYTES and expected > 0:
+                return True
+        except FileNotFoundError:
+            return False
+        except Exception:  # wave.Error, EOFError, struct.error, OSError: all mean "rebuild"
+            pass
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return False
 
     def load(self, key: str) -> Pcm | None:
         """The cached audio, or None; a corrupt entry is deleted so it is rebuilt, never fatal."""
