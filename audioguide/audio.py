@@ -36,6 +36,9 @@ EDGE_MARGIN_S = 0.03
 LAME_QUALITY = 5
 LIMITER_WINDOW_S = 0.005
 RENDER_ROUNDS = 6
+# Peaks are made exact a little below the level a round needs, so the next rounds (whose gains
+# differ by fractions of a dB) can reuse them.
+PEAK_LEVEL_MARGIN = 10 ** (-6 / 20)
 BAND_LIMIT_RATIO = 0.385  # 8.5 kHz at 22.05 kHz: speech loses nothing audible there
 
 
@@ -139,7 +142,7 @@ class LoudnessNormalizer:
     """Whole-file gain to a loudness target, with a true-peak limiter under a ceiling.
 
     The limiter lowers loudness a little, so the gain is corrected and the limiter recomputed.
-    The oversampled peak envelope and the source loudness are measured once and only rescaled,
+    The source loudness is measured once and the oversampled peaks are kept between rounds,
     which keeps each round (and each re-encode round) cheap.
     """
 
@@ -153,16 +156,27 @@ class LoudnessNormalizer:
             to_float(samples), sample_rate, BAND_LIMIT_RATIO * sample_rate
         )
         self.loudness = gated_loudness(self.weighted, sample_rate)
-        self.peaks = block_peaks(peak_envelope(self.signal)) if np.isfinite(self.loudness) else None
+        self._peaks: np.ndarray | None = None
+        self._exact_above = np.inf  # the block peaks are exact above this level
+
+    def _block_peaks(self, level: float) -> np.ndarray:
+        """Oversampled block peaks, exact wherever they exceed `level` (what a limiter with
+        that threshold acts on); recomputed only when a round needs a lower level."""
+        if self._peaks is None or level < self._exact_above:
+            self._exact_above = level * PEAK_LEVEL_MARGIN
+            self._peaks = block_peaks(peak_envelope(self.signal, above=self._exact_above))
+        return self._peaks
 
     def render(self, target_lufs: float, ceiling_dbtp: float) -> np.ndarray:
-        if self.peaks is None:  # silence: nothing to normalize
+        if not np.isfinite(self.loudness):  # silence: nothing to normalize
             return np.clip(np.round(self.signal * 32768), -32768, 32767).astype(np.int16)
         window = max(3, int(LIMITER_WINDOW_S * self.sample_rate))
+        ceiling = 10 ** (ceiling_dbtp / 20)
 
         def loudness_at(gain_db: float) -> tuple[float, np.ndarray | float]:
             gain = 10 ** (gain_db / 20)
-            curve = gain * limiter_gain(self.peaks, gain, ceiling_dbtp, window, len(self.signal))
+            peaks = self._block_peaks(ceiling / gain)
+            curve = gain * limiter_gain(peaks, gain, ceiling_dbtp, window, len(self.signal))
             if isinstance(curve, float):
                 return self.loudness + gain_db, curve  # no limiting: loudness moves with the gain
             return gated_loudness(self.weighted * curve, self.sample_rate), curve

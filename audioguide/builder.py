@@ -8,17 +8,15 @@ is saved after each narration, so a build killed at any moment leaves published 
 from __future__ import annotations
 
 import contextlib
-import itertools
-import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures.process import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from audioguide.atomic import remove_stale_temp_files
 from audioguide.audio import Mp3Tags
@@ -30,19 +28,19 @@ from audioguide.engines.base import Voice
 from audioguide.errors import BuildError, EngineError
 from audioguide.manifest import Manifest, file_record
 from audioguide.plan import NarrationPlan, plan_narration
+from audioguide.pools import InlineExecutor, worker_pool
 from audioguide.workers import (
     AssemblyJob,
+    AssemblyOutcome,
     SynthesisJob,
     SynthesisOutcome,
     assemble,
-    exit_with_parent,
     synthesize,
 )
 
 ONLINE_CONCURRENCY = 4  # polite to the online service, and enough to hide its latency
-
-T = TypeVar("T")
-R = TypeVar("R")
+# Tasks handed to each worker ahead of time, so that none idles while results travel back.
+TASKS_PER_WORKER = 2
 
 
 @dataclass
@@ -91,8 +89,9 @@ class BuildReport:
     narrations: list[NarrationReport] = field(default_factory=list)
     sentences_synthesized: int = 0
     sentences_cached: int = 0
-    engine_seconds: float = 0.0
+    engine_seconds: float = 0.0  # summed over workers: with N workers, up to N times the wall time
     seconds: float = 0.0
+    workers: int = 1  # processes that synthesized and encoded (1: the build's own)
     removed: list[str] = field(default_factory=list)
 
     @property
@@ -128,6 +127,16 @@ class _Target:
     report: NarrationReport
     position: int = 0
     plan: NarrationPlan | None = None
+    missing: set[str] = field(default_factory=set)  # sentence keys still being synthesized
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Work in flight: one sentence to synthesize, or one narration to assemble."""
+
+    synthesis: SynthesisJob | None = None
+    assembly: tuple[_Target, AssemblyJob] | None = None
+    online: bool = False
 
 
 class AudioBuilder:
@@ -142,7 +151,17 @@ class AudioBuilder:
         self._dead_engines: dict[str, str] = {}
         self._voices: dict[tuple[str, str, str | None], Voice | EngineError] = {}
         self._pool: Executor | None = None
+        self._online_pool: ThreadPoolExecutor | None = None
+        self._pooled = False  # worker processes, or this process for small builds
         self._synthesized: set[str] = set()  # sentence keys spoken in this build
+        self._failed_keys: dict[str, str] = {}  # sentence key -> why its engine failed it
+        self._jobs_by_key: dict[str, SynthesisJob] = {}  # every sentence queued in this build
+        self._waiting: dict[str, list[_Target]] = {}  # sentence key -> narrations that need it
+        self._active: list[_Target] = []  # narrations not yet built, unchanged or failed
+        self._offline_queue: deque[SynthesisJob] = deque()
+        self._online_queue: deque[SynthesisJob] = deque()
+        self._assembly_queue: deque[_Target] = deque()
+        self._announced: set[str] = set()  # engines already reported unavailable
         self._done = 0
         self._total = 0
 
@@ -224,16 +243,13 @@ class AudioBuilder:
 
     def _executor(self) -> Executor:
         if self._pool is None:
-            # forkserver: workers start clean, never inheriting ONNX Runtime threads or eSpeak state.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["audioguide.workers"])
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=context,
-                initializer=exit_with_parent,
-                initargs=(os.getpid(),),
-            )
+            self._pool = worker_pool(self.jobs) if self._pooled else InlineExecutor()
         return self._pool
+
+    def _online_executor(self) -> ThreadPoolExecutor:
+        if self._online_pool is None:
+            self._online_pool = ThreadPoolExecutor(max_workers=ONLINE_CONCURRENCY)
+        return self._online_pool
 
     def _synthesize_online(self, job: SynthesisJob) -> SynthesisOutcome:
         """A circuit breaker: once the service is known unreachable, the queued sentences fail
@@ -245,17 +261,6 @@ class AudioBuilder:
         if outcome.unreachable and outcome.error:
             self._dead_engines.setdefault(job.voice.engine, outcome.error)
         return outcome
-
-    def _map(self, function: Callable[[T], R], items: list[T]) -> Iterator[R]:
-        """Results in order; small batches run in this process (starting a pool costs ~0.3 s)."""
-        if len(items) <= 1 or self.jobs <= 1:
-            yield from map(function, items)
-        else:
-            yield from self._executor().map(function, items)
-
-    def _map_online(self, items: list[SynthesisJob]) -> Iterator[SynthesisOutcome]:
-        with ThreadPoolExecutor(max_workers=ONLINE_CONCURRENCY) as threads:
-            yield from threads.map(self._synthesize_online, items)
 
     def _tick(self, label: str) -> Progress:
         self._done += 1
@@ -294,26 +299,12 @@ class AudioBuilder:
             else:
                 pending.append(target)
         try:
-            while pending:
-                yield from self._synthesize_missing(pending)
-                ready: list[_Target] = []
-                retry: list[_Target] = []
-                for target in pending:
-                    if target.plan is None:
-                        continue  # failed
-                    if self._up_to_date(target):
-                        # Fell back to the same audio as last time (e.g. gTTS still unreachable):
-                        # nothing to rewrite.
-                        self._mark_unchanged(target)
-                    elif self._sentences_ready(target):
-                        ready.append(target)
-                    else:
-                        retry.append(target)
-                yield from self._assemble(ready)
-                pending = retry
+            yield from self._execute(pending)
         finally:
-            if self._pool is not None:
-                self._pool.shutdown()
+            # Ctrl-C: queued work is dropped; what a worker is writing stays a temp file.
+            for pool in (self._pool, self._online_pool):
+                if pool is not None:
+                    pool.shutdown(cancel_futures=True)
         if not self.options.only and not self.options.langs:
             self._remove_stale_outputs()
         self.manifest.save()
@@ -345,76 +336,169 @@ class AudioBuilder:
         target.report.engine = target.report.voice = None
         target.plan = None
 
-    def _sentences_ready(self, target: _Target) -> bool:
+    def _execute(self, pending: list[_Target]) -> Iterator[Event]:
+        """Synthesize and assemble as one stream of tasks: a narration is assembled as soon as
+        its last sentence is spoken, while the other workers go on speaking, so encoding never
+        waits for the whole tour and a killed build has published what it finished."""
+        for target in pending:
+            self._active.append(target)
+            self._total += 1  # its assembly
+            self._enqueue(target)
+        # A pool pays off only when there is more than a sentence and a narration to do.
+        self._pooled = (
+            self.jobs > 1 and len(self._offline_queue) + len(self._assembly_queue) + len(pending) > 2
+        )
+        self.report.workers = self.jobs if self._pooled else 1
+        in_flight: dict[Future[Any], _Task] = {}
+        while True:
+            self._submit_more(in_flight)
+            if not in_flight:
+                return
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = in_flight.pop(future)
+                if task.synthesis:
+                    yield from self._synthesis_finished(task.synthesis, future.result())
+                else:
+                    assert task.assembly
+                    yield self._assembly_finished(*task.assembly, future.result())
+
+    def _submit_more(self, in_flight: dict[Future[Any], _Task]) -> None:
+        """Keep every worker busy: finished narrations first (their sentences are ready and
+        publishing them early is what survives a kill), then sentences in narration order."""
+        online = sum(1 for task in in_flight.values() if task.online)
+        while online < ONLINE_CONCURRENCY * TASKS_PER_WORKER and self._online_queue:
+            job = self._online_queue.popleft()
+            if self._still_needed(job):
+                future = self._online_executor().submit(self._synthesize_online, job)
+                in_flight[future] = _Task(synthesis=job, online=True)
+                online += 1
+        window = self.jobs * TASKS_PER_WORKER if self._pooled else 1
+        local = len(in_flight) - online
+        while local < window:
+            if self._assembly_queue:
+                target = self._assembly_queue.popleft()
+                job = self._assembly_job(target)
+                in_flight[self._executor().submit(assemble, job)] = _Task(assembly=(target, job))
+            elif self._offline_queue:
+                synthesis = self._offline_queue.popleft()
+                if not self._still_needed(synthesis):
+                    continue
+                in_flight[self._executor().submit(synthesize, synthesis)] = _Task(synthesis=synthesis)
+            else:
+                break
+            local += 1
+
+    def _still_needed(self, job: SynthesisJob) -> bool:
+        """A queued sentence whose narrations all moved to another engine is skipped."""
+        if self._waiting.get(job.key):
+            return True
+        self._done += 1
+        return False
+
+    def _enqueue(self, target: _Target) -> None:
+        """Queue the sentences `target`'s plan lacks, or its assembly when it lacks none."""
         assert target.plan
-        return all(self.cache.has(key) for key in target.plan.keys)
-
-    def _synthesize_missing(self, pending: list[_Target]) -> Iterator[Event]:
-        jobs: dict[str, SynthesisJob] = {}
-        for target in pending:
-            assert target.plan
-            for key, sentence in zip(target.plan.keys, target.plan.sentences, strict=True):
-                # usable() rather than has(): a corrupt cache entry is deleted here and rebuilt.
-                if key not in jobs and not self.cache.usable(key):
-                    jobs[key] = SynthesisJob(
-                        key,
-                        sentence.spoken,
-                        target.plan.voice,
-                        self.tour.config.audio.sample_rate,
-                        self.cache.folder,
-                    )
-        self._total += len(jobs) + len(pending)
-        failures: dict[str, str] = {}
-        online = [j for j in jobs.values() if get_engine(j.voice.engine).online]
-        offline = [j for j in jobs.values() if not get_engine(j.voice.engine).online]
-        announced = set(self._dead_engines)
-        for outcome in itertools.chain(self._map_online(online), self._map(synthesize, offline)):
-            self.report.engine_seconds += outcome.engine_seconds
-            if outcome.error:
-                failures[outcome.key] = outcome.error
-                engine = jobs[outcome.key].voice.engine
-                if outcome.unreachable:
-                    self._dead_engines.setdefault(engine, outcome.error)
-                    if engine not in announced:
-                        announced.add(engine)
-                        yield Notice("warning", f"{engine} is unavailable: {outcome.error}")
-            else:
-                self.report.sentences_synthesized += 1
-                self._synthesized.add(outcome.key)
-            yield self._tick(jobs[outcome.key].spoken[:40])
-        for target in pending:
-            assert target.plan
-            errors = [failures[k] for k in target.plan.keys if k in failures]
-            engine = target.plan.voice.engine
-            if errors or engine in self._dead_engines:
-                reason = errors[0] if errors else self._dead_engines[engine]
-                if not self._fail_over(target, reason):
-                    self._fail(target, f"every engine failed; last: {reason}")
-
-    def _assemble(self, ready: list[_Target]) -> Iterator[Event]:
-        jobs = []
-        for target in ready:
-            assert target.plan
-            plan = target.plan
-            lang_dir = self.audio_dir / target.lang
-            jobs.append(
-                AssemblyJob(
-                    keys=plan.keys,
-                    gaps_ms=plan.gaps,
-                    texts=tuple(s.text for s in plan.sentences),
-                    settings=plan.settings,
-                    tags=plan.tags,
-                    cache_dir=self.cache.folder,
-                    mp3_path=lang_dir / f"{target.stop.id}.mp3",
-                    vtt_path=lang_dir / f"{target.stop.id}.vtt",
+        target.missing = set()
+        for key, sentence in zip(target.plan.keys, target.plan.sentences, strict=True):
+            if key in self._failed_keys:
+                self._reroute(target, self._failed_keys[key])
+                return
+            if key in self._synthesized:
+                continue
+            # usable() rather than has(): a corrupt cache entry is deleted here and rebuilt.
+            if key not in self._jobs_by_key and self.cache.usable(key):
+                continue
+            if key not in self._jobs_by_key:
+                job = SynthesisJob(
+                    key,
+                    sentence.spoken,
+                    target.plan.voice,
+                    self.tour.config.audio.sample_rate,
+                    self.cache.folder,
                 )
-            )
-        for target, job, outcome in zip(ready, jobs, self._map(assemble, jobs), strict=True):
-            if outcome.error:
-                self._fail(target, outcome.error)
-            else:
-                self._publish(target, job, outcome.duration)
-            yield self._tick(f"{target.stop.id} ({target.lang})")
+                self._jobs_by_key[key] = job
+                online = get_engine(job.voice.engine).online
+                (self._online_queue if online else self._offline_queue).append(job)
+                self._total += 1
+            target.missing.add(key)
+            self._waiting.setdefault(key, []).append(target)
+        if not target.missing:
+            self._assembly_queue.append(target)
+
+    def _reroute(self, target: _Target, reason: str) -> None:
+        """Move a narration whose engine failed to the next engine in its chain, or fail it."""
+        for key in target.missing:
+            with contextlib.suppress(KeyError, ValueError):
+                self._waiting[key].remove(target)
+        target.missing = set()
+        if not self._fail_over(target, reason):
+            self._fail(target, f"every engine failed; last: {reason}")
+            self._finish(target)
+        elif self._up_to_date(target):
+            # Fell back to the same audio as last time (e.g. gTTS still unreachable):
+            # nothing to rewrite.
+            self._mark_unchanged(target)
+            self._finish(target)
+        else:
+            self._enqueue(target)
+
+    def _finish(self, target: _Target) -> None:
+        self._active.remove(target)
+        self._done += 1  # its assembly will not run
+
+    def _synthesis_finished(self, job: SynthesisJob, outcome: SynthesisOutcome) -> Iterator[Event]:
+        self.report.engine_seconds += outcome.engine_seconds
+        waiting = self._waiting.pop(job.key, [])
+        if outcome.error:
+            self._failed_keys[job.key] = outcome.error
+            engine = job.voice.engine
+            if outcome.unreachable:
+                self._dead_engines.setdefault(engine, outcome.error)
+            if engine in self._dead_engines and engine not in self._announced:
+                self._announced.add(engine)
+                yield Notice("warning", f"{engine} is unavailable: {outcome.error}")
+            dead = engine in self._dead_engines
+            affected = list(waiting)
+            if dead:  # every narration still waiting for this engine moves on now
+                affected += [t for t in self._active if t.missing and t not in affected]
+            for target in affected:
+                plan = target.plan
+                if not plan or not target.missing:
+                    continue  # already moved on
+                if job.key in target.missing or (dead and plan.voice.engine == engine):
+                    self._reroute(target, outcome.error)
+        else:
+            self.report.sentences_synthesized += 1
+            self._synthesized.add(job.key)
+            for target in waiting:
+                target.missing.discard(job.key)
+                if not target.missing:
+                    self._assembly_queue.append(target)
+        yield self._tick(job.spoken[:40])
+
+    def _assembly_job(self, target: _Target) -> AssemblyJob:
+        assert target.plan
+        plan = target.plan
+        lang_dir = self.audio_dir / target.lang
+        return AssemblyJob(
+            keys=plan.keys,
+            gaps_ms=plan.gaps,
+            texts=tuple(s.text for s in plan.sentences),
+            settings=plan.settings,
+            tags=plan.tags,
+            cache_dir=self.cache.folder,
+            mp3_path=lang_dir / f"{target.stop.id}.mp3",
+            vtt_path=lang_dir / f"{target.stop.id}.vtt",
+        )
+
+    def _assembly_finished(self, target: _Target, job: AssemblyJob, outcome: AssemblyOutcome) -> Progress:
+        if outcome.error:
+            self._fail(target, outcome.error)
+        else:
+            self._publish(target, job, outcome.duration)
+        self._active.remove(target)
+        return self._tick(f"{target.stop.id} ({target.lang})")
 
     def _publish(self, target: _Target, job: AssemblyJob, duration: float) -> None:
         assert target.plan

@@ -20,14 +20,21 @@ from audioguide.cache import SentenceCache
 from audioguide.captions import Cue, render_vtt
 from audioguide.config import AudioSettings
 from audioguide.engines import Voice, get_engine
+from audioguide.engines.piper import set_thread_budget
 from audioguide.errors import EngineError
 
 WATCH_INTERVAL_S = 1.0
 
 
+def init_worker(build_pid: int, engine_threads: int) -> None:
+    """Pool initializer: share the cores between the workers, and leave with the build."""
+    set_thread_budget(engine_threads)
+    exit_with_parent(build_pid)
+
+
 def exit_with_parent(build_pid: int) -> None:
-    """Pool initializer: a worker whose build was killed (kill -9 runs no clean-up) exits by
-    itself instead of holding loaded voices in memory or finishing a stale write later."""
+    """A worker whose build was killed (kill -9 runs no clean-up) exits by itself instead of
+    holding loaded voices in memory or finishing a stale write later."""
 
     def watch() -> None:
         while True:

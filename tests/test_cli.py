@@ -37,6 +37,7 @@ REPORT_FIELDS = {
     "sentences_cached",
     "engine_seconds",
     "seconds",
+    "workers",
     "removed",
     "posters",
 }

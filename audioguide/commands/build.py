@@ -74,6 +74,7 @@ def _json_report(report: BuildReport, posters: list) -> dict:
         "sentences_cached": report.sentences_cached,
         "engine_seconds": round(report.engine_seconds, 3),
         "seconds": round(report.seconds, 3),
+        "workers": report.workers,
         "removed": report.removed,
         "posters": [{"stop": p.stop_id, "status": p.status} for p in posters],
     }

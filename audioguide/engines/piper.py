@@ -16,6 +16,17 @@ from audioguide.errors import EngineError
 # Slightly slower than Piper's default pace: visitors listen while standing, often outdoors.
 LENGTH_SCALE = 1.1
 
+# ONNX Runtime threads per loaded voice; 0 lets it use every core (right for one process).
+_threads = 0
+
+
+def set_thread_budget(threads: int) -> None:
+    """Cores this process may use for inference. Build workers each get their share: two
+    workers each running a two-thread session on two cores ran Piper twice as slowly."""
+    global _threads
+    _threads = max(0, threads)
+    _load.cache_clear()
+
 
 @cache
 def installed_voices() -> dict[str, Path]:
@@ -90,6 +101,18 @@ class PiperEngine(Engine):
 
 @cache
 def _load(model_path: str):
+    import onnxruntime
     from piper import PiperVoice
+    from piper.config import PiperConfig
 
-    return PiperVoice.load(model_path)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = _threads
+    options.inter_op_num_threads = 1
+    config = json.loads(Path(model_path + ".json").read_text(encoding="utf-8"))
+    # PiperVoice.load() offers no session options, so the voice is assembled as it would.
+    return PiperVoice(
+        config=PiperConfig.from_dict(config),
+        session=onnxruntime.InferenceSession(
+            model_path, sess_options=options, providers=["CPUExecutionProvider"]
+        ),
+    )
