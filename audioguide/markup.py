@@ -85,6 +85,36 @@ def _html(markdown_source: str) -> str:
     return nh3.clean(rendered, tags=_INLINE_TAGS, attributes={"a": {"href"}}, link_rel="noopener")
 
 
+# A run of emphasis delimiters that opens at a word start ("*She", "«**Never") and that the
+# Markdown renderer left as literal text: its closing run lies in a later sentence.
+_UNCLOSED_OPENER = re.compile(r"(?:^|(?<=[\s\"'«“‘(\[]))([*_]{1,3})(?=[^\s*_])")
+
+
+def _literal_delimiters(markdown_source: str) -> int:
+    return sum(_plain(markdown_source).count(ch) for ch in "*_")
+
+
+def _carry_emphasis(pieces: list[str], segment: str) -> list[str]:
+    """Close emphasis at each sentence end and reopen it in the next, when a stretch of
+    emphasis spans sentences ("*She was taken. She never returned.*"): each sentence is
+    rendered alone, and would otherwise show a stray asterisk instead of italics."""
+    if len(pieces) < 2 or sum(map(_literal_delimiters, pieces)) <= _literal_delimiters(segment):
+        return pieces  # every delimiter left literal was literal in the whole text too
+    carried = ""
+    since = 0  # the piece where the emphasis being carried opened
+    balanced = []
+    for index, piece in enumerate(pieces):
+        source = carried + piece
+        opener = _UNCLOSED_OPENER.search(_plain(source))
+        if opener and not carried:
+            since = index
+        carried = opener.group(1) if opener else ""
+        balanced.append(source + carried[::-1])
+    if carried:  # never closed: a stray asterisk in the text, not emphasis; leave it be
+        balanced[since:] = pieces[since:]
+    return balanced
+
+
 def _parse_pause(raw: str) -> int | None:
     match = _PAUSE_VALUE.match(raw)
     if not match:
@@ -139,7 +169,7 @@ def parse_script(body: str, lang: str, *, path: Path, first_line: int, diagnosti
             segment_end = match.start() if match else len(source)
             segment = SUBSTITUTION.sub(stash, source[cursor:segment_end])
             segment_line = line_at(cursor)
-            for piece in split_sentences(segment, lang):
+            for piece in _carry_emphasis(split_sentences(segment, lang), segment):
                 display = _expand(piece, substitutions, 0)
                 spoken = _expand(piece, substitutions, 1)
                 text, said = _plain(display), _plain(spoken)

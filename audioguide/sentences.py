@@ -20,7 +20,8 @@ _COMMON = frozenset("e.g i.e etc vs".split())
 # Abbreviations that often close a sentence ("... в 1953 г. Тысячи ..."): before a capital, they end it.
 _CAN_END_SENTENCE = frozenset("etc г гг т.д т.п др ж жж т.б т.с.с тыс млн млрд".split())
 
-_TERMINATOR = re.compile(r"""(?P<end>[.!?…]+)(?P<close>["'»”’)\]]*)(?P<space>\s+)""")
+# After the stop: closing quotes and brackets, and Markdown emphasis closing over the sentence.
+_TERMINATOR = re.compile(r"""(?P<end>[.!?…]+)(?P<close>["'»”’)\]*_]*)(?P<space>\s+)""")
 _OPENERS = "\"'«“‘([—–-"
 
 

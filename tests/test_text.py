@@ -134,6 +134,43 @@ def test_headings_emphasis_and_links_are_read_as_plain_text() -> None:
     assert 'href="https://example.org/wall"' in sentences[1].html
 
 
+def test_emphasis_spanning_sentences_is_emphasis_in_each_and_never_a_stray_asterisk() -> None:
+    script, diags = parse(
+        "*She was arrested in 1937. She never returned.* The camp held **many. Very many.** women.\n\n"
+        "«_Помните. Помните их._» Later.\n"
+    )
+    assert not diags.items
+    sentences = script.sentences()
+    assert [s.text for s in sentences] == [
+        "She was arrested in 1937.",
+        "She never returned.",
+        "The camp held many.",
+        "Very many. women.",
+        "«Помните.",
+        "Помните их.»",
+        "Later.",
+    ]
+    assert [s.html for s in sentences] == [
+        "<em>She was arrested in 1937.</em>",
+        "<em>She never returned.</em>",
+        "The camp held <strong>many.</strong>",
+        "<strong>Very many.</strong> women.",
+        "«<em>Помните.</em>",
+        "<em>Помните их.</em>»",
+        "Later.",
+    ]
+    assert all("*" not in s.spoken and "_" not in s.spoken for s in sentences)
+
+
+def test_a_lone_asterisk_stays_as_written() -> None:
+    script, _ = parse("Five * three is fifteen. The *note is unfinished. It stays.")
+    assert [s.text for s in script.sentences()] == [
+        "Five * three is fifteen.",
+        "The *note is unfinished.",
+        "It stays.",
+    ]
+
+
 def test_html_is_sanitized() -> None:
     script, _ = parse(
         'Look <b>here</b> <img src=x onerror="alert(1)"> and <a href="javascript:alert(2)">there</a>.'
