@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,7 @@ class Notice:
 Event = Progress | Notice
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two narrations are never "equal"
 class _Target:
     stop: Stop
     lang: str
@@ -164,6 +165,7 @@ class AudioBuilder:
         self._announced: set[str] = set()  # engines already reported unavailable
         self._done = 0
         self._total = 0
+        self._settled_quietly: list[str] = []  # work that ended without a task: one tick each
 
     # ----- selection ---------------------------------------------------------------------
 
@@ -352,16 +354,31 @@ class AudioBuilder:
         in_flight: dict[Future[Any], _Task] = {}
         while True:
             self._submit_more(in_flight)
+            yield from self._quiet_ticks()
             if not in_flight:
                 return
             finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
                 task = in_flight.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    raise BuildError(
+                        "a build worker stopped unexpectedly (killed, or out of memory?);"
+                        " every published file is intact: run the build again"
+                    ) from exc
                 if task.synthesis:
-                    yield from self._synthesis_finished(task.synthesis, future.result())
+                    yield from self._synthesis_finished(task.synthesis, result)
                 else:
                     assert task.assembly
-                    yield self._assembly_finished(*task.assembly, future.result())
+                    yield self._assembly_finished(*task.assembly, result)
+                yield from self._quiet_ticks()
+
+    def _quiet_ticks(self) -> Iterator[Progress]:
+        """One progress step for each sentence dropped or narration settled without a task,
+        so that the bar ends full."""
+        while self._settled_quietly:
+            yield self._tick(self._settled_quietly.pop(0))
 
     def _submit_more(self, in_flight: dict[Future[Any], _Task]) -> None:
         """Keep every worker busy: finished narrations first (their sentences are ready and
@@ -390,10 +407,13 @@ class AudioBuilder:
             local += 1
 
     def _still_needed(self, job: SynthesisJob) -> bool:
-        """A queued sentence whose narrations all moved to another engine is skipped."""
+        """A queued sentence whose narrations all moved to another engine is dropped (and
+        forgotten, so that a narration falling over to its voice later queues it again)."""
         if self._waiting.get(job.key):
             return True
-        self._done += 1
+        del self._jobs_by_key[job.key]
+        self._waiting.pop(job.key, None)
+        self._settled_quietly.append(job.spoken[:40])
         return False
 
     def _enqueue(self, target: _Target) -> None:
@@ -404,8 +424,8 @@ class AudioBuilder:
             if key in self._failed_keys:
                 self._reroute(target, self._failed_keys[key])
                 return
-            if key in self._synthesized:
-                continue
+            if key in self._synthesized or key in target.missing:
+                continue  # spoken already, or said twice in this narration
             # usable() rather than has(): a corrupt cache entry is deleted here and rebuilt.
             if key not in self._jobs_by_key and self.cache.usable(key):
                 continue
@@ -444,8 +464,9 @@ class AudioBuilder:
             self._enqueue(target)
 
     def _finish(self, target: _Target) -> None:
+        """`target` ends (failed or unchanged) without its assembly task."""
         self._active.remove(target)
-        self._done += 1  # its assembly will not run
+        self._settled_quietly.append(f"{target.stop.id} ({target.lang})")
 
     def _synthesis_finished(self, job: SynthesisJob, outcome: SynthesisOutcome) -> Iterator[Event]:
         self.report.engine_seconds += outcome.engine_seconds

@@ -13,6 +13,7 @@ from functools import cache
 import numpy as np
 
 TRUE_PEAK_OVERSAMPLING = 4
+_CHUNK = 1 << 18  # candidate samples interpolated at once: about 5 MB of work arrays
 # Padding so that filter tails do not wrap around the circular FFT convolution.
 _FFT_PAD_S = 0.5
 
@@ -155,26 +156,33 @@ def peak_envelope(signal: np.ndarray, above: float = 0.0) -> np.ndarray:
     """
     envelope = np.abs(signal)
     phases = _interpolation_phases().astype(signal.dtype)
+    taps = phases.shape[1]
+    # np.convolve(mode="full")[n + half - 1] puts x[n + half - 1 - k] under tap k: outputs from
+    # half - 1 before a sample to half after it can see that sample.
+    half = taps // 2
     if above <= 0:
         for phase in phases:
-            np.maximum(envelope, np.abs(np.convolve(signal, phase, mode="same")), out=envelope)
+            interpolated = np.convolve(signal, phase, mode="full")[half - 1 : half - 1 + len(signal)]
+            np.maximum(envelope, np.abs(interpolated), out=envelope)
         return envelope
-    taps = phases.shape[1]
     bound = float(np.abs(phases).sum(axis=1).max())
     loud = np.flatnonzero(envelope > above / bound)
     if not loud.size:
         return envelope
-    # np.convolve(mode="same") puts x[n + taps//2 - 1 - k] under tap k at output n: outputs
-    # from taps//2 - 1 before a loud sample to taps//2 after it can see it.
-    half = taps // 2
     near_loud = np.zeros(len(signal) + taps, dtype=bool)
     for shift in range(taps):
         near_loud[loud + shift + 1] = True
     candidates = np.flatnonzero(near_loud[half : half + len(signal)])
     padded = np.concatenate([np.zeros(taps, signal.dtype), signal, np.zeros(taps, signal.dtype)])
-    windows = padded[candidates[:, None] + (taps + half - 1 - np.arange(taps))]
-    interpolated = np.abs(windows @ phases.T).max(axis=1)
-    envelope[candidates] = np.maximum(envelope[candidates], interpolated)
+    offsets = taps + half - 1 - np.arange(taps)
+    # Tap by tap over the candidates: plain vector arithmetic (a BLAS product would start
+    # threads in every build worker), in chunks so that dense signals stay small in memory.
+    for start in range(0, len(candidates), _CHUNK):
+        chunk = candidates[start : start + _CHUNK]
+        branches = np.zeros((len(phases), len(chunk)), dtype=signal.dtype)
+        for tap, offset in enumerate(offsets):
+            branches += phases[:, tap, None] * padded[chunk + offset]
+        envelope[chunk] = np.maximum(envelope[chunk], np.abs(branches).max(axis=0))
     return envelope
 
 

@@ -105,11 +105,13 @@ def _carry_emphasis(pieces: list[str], segment: str) -> list[str]:
     balanced = []
     for index, piece in enumerate(pieces):
         source = carried + piece
-        opener = _UNCLOSED_OPENER.search(_plain(source))
-        if opener and not carried:
+        # Every run still open, outermost first ("**bold *and italic." leaves "**" and "*"):
+        # closed innermost first at the sentence end, reopened in the same order in the next.
+        openers = _UNCLOSED_OPENER.findall(_plain(source))
+        if openers and not carried:
             since = index
-        carried = opener.group(1) if opener else ""
-        balanced.append(source + carried[::-1])
+        carried = "".join(openers)
+        balanced.append(source + "".join(reversed(openers)))
     if carried:  # never closed: a stray asterisk in the text, not emphasis; leave it be
         balanced[since:] = pieces[since:]
     return balanced

@@ -22,7 +22,7 @@ _CAN_END_SENTENCE = frozenset("etc г гг т.д т.п др ж жж т.б т.с.
 
 # After the stop: closing quotes and brackets, and Markdown emphasis closing over the sentence.
 _TERMINATOR = re.compile(r"""(?P<end>[.!?…]+)(?P<close>["'»”’)\]*_]*)(?P<space>\s+)""")
-_OPENERS = "\"'«“‘([—–-"
+_OPENERS = "\"'«“‘([—–-*_"  # and Markdown emphasis: "*Dr.*" is the word "Dr."
 
 
 def _previous_word(text: str, end: int) -> str:
@@ -53,7 +53,8 @@ def split_sentences(text: str, lang: str) -> list[str]:
         if match.group("end") == "." or match.group("end").endswith("."):
             word = _previous_word(text, match.start("end"))
             ends_here = word.lower().rstrip(".") in _CAN_END_SENTENCE and following.isupper()
-            if _is_abbreviation(word, lang) and not match.group("close") and not ends_here:
+            quoted = match.group("close").strip("*_")  # emphasis ("*Dr.* Watson") closes nothing
+            if _is_abbreviation(word, lang) and not quoted and not ends_here:
                 continue
         # A lower-case continuation means the stop was not a sentence end ("1937 г. лагерь").
         if following and following.islower():

@@ -5,18 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from audioguide.builder import AudioBuilder, BuildOptions, BuildReport, Notice
 from audioguide.content import require_tour
 from audioguide.errors import BuildError
-
-if TYPE_CHECKING:
-    from audioguide.qr.build import PosterReport
 
 
 def run(
@@ -39,14 +34,6 @@ def run(
     show_bar = not as_json and sys.stdout.isatty()
     notices: list[Notice] = []
     with contextlib.ExitStack() as stack:
-        poster_job: Future[PosterReport] | None = None
-        if posters and not only and not langs:
-            from audioguide.qr import build_posters
-
-            # Posters need no audio: drawn in a thread while the audio build mostly waits on
-            # its workers, they no longer add their second or so at the end.
-            poster_thread = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="posters"))
-            poster_job = poster_thread.submit(build_posters, tour, force=force, echo_warnings=False)
         bar = None
         for event in builder.run():
             if isinstance(event, Notice):
@@ -58,14 +45,15 @@ def run(
                 if bar is None:
                     bar = stack.enter_context(click.progressbar(length=event.total, label="Building"))
                 bar.length = event.total
-                bar.update(1)
-        poster_report = poster_job.result() if poster_job else None
+                bar.update(event.done - bar.pos)  # the event's own count: never drifts
     for notice in notices:
         _echo_notice(notice)
-    for warning in poster_report.warnings if poster_report else []:
-        click.echo(f"warning: {warning}", err=True)
+    poster_results = []
+    if posters and not only and not langs:
+        from audioguide.qr import build_posters
+
+        poster_results = build_posters(tour, force=force)
     report = builder.report
-    poster_results = list(poster_report or [])
     if as_json:
         click.echo(json.dumps(_json_report(report, poster_results), ensure_ascii=False, indent=2))
     else:
