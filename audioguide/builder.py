@@ -156,8 +156,8 @@ class AudioBuilder:
         self._pooled = False  # worker processes, or this process for small builds
         self._synthesized: set[str] = set()  # sentence keys spoken in this build
         self._failed_keys: dict[str, str] = {}  # sentence key -> why its engine failed it
-        self._jobs_by_key: dict[str, SynthesisJob] = {}  # every sentence queued in this build
-        self._waiting: dict[str, list[_Target]] = {}  # sentence key -> narrations that need it
+        # Sentence key -> narrations that need it, for every sentence queued or being spoken.
+        self._waiting: dict[str, list[_Target]] = {}
         self._active: list[_Target] = []  # narrations not yet built, unchanged or failed
         self._offline_queue: deque[SynthesisJob] = deque()
         self._online_queue: deque[SynthesisJob] = deque()
@@ -411,7 +411,6 @@ class AudioBuilder:
         forgotten, so that a narration falling over to its voice later queues it again)."""
         if self._waiting.get(job.key):
             return True
-        del self._jobs_by_key[job.key]
         self._waiting.pop(job.key, None)
         self._settled_quietly.append(job.spoken[:40])
         return False
@@ -427,9 +426,10 @@ class AudioBuilder:
             if key in self._synthesized or key in target.missing:
                 continue  # spoken already, or said twice in this narration
             # usable() rather than has(): a corrupt cache entry is deleted here and rebuilt.
-            if key not in self._jobs_by_key and self.cache.usable(key):
+            queued = key in self._waiting
+            if not queued and self.cache.usable(key):
                 continue
-            if key not in self._jobs_by_key:
+            if not queued:
                 job = SynthesisJob(
                     key,
                     sentence.spoken,
@@ -437,7 +437,6 @@ class AudioBuilder:
                     self.tour.config.audio.sample_rate,
                     self.cache.folder,
                 )
-                self._jobs_by_key[key] = job
                 online = get_engine(job.voice.engine).online
                 (self._online_queue if online else self._offline_queue).append(job)
                 self._total += 1

@@ -98,7 +98,9 @@ def _carry_emphasis(pieces: list[str], segment: str) -> list[str]:
     """Close emphasis at each sentence end and reopen it in the next, when a stretch of
     emphasis spans sentences ("*She was taken. She never returned.*"): each sentence is
     rendered alone, and would otherwise show a stray asterisk instead of italics."""
-    if len(pieces) < 2 or sum(map(_literal_delimiters, pieces)) <= _literal_delimiters(segment):
+    if len(pieces) < 2 or not any(ch in segment for ch in "*_"):
+        return pieces  # the common case, decided without rendering anything
+    if sum(map(_literal_delimiters, pieces)) <= _literal_delimiters(segment):
         return pieces  # every delimiter left literal was literal in the whole text too
     carried = ""
     since = 0  # the piece where the emphasis being carried opened
