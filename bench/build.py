@@ -56,8 +56,9 @@ def fresh_copy(parent: Path, name: str) -> Path:
 
 def floor_seconds(project: Path) -> tuple[float, float]:
     """Seconds to MP3-encode every built narration once, and to measure its loudness once."""
-    from audioguide.audio import Mp3Tags, decode_to_pcm, export_mp3, to_float
-    from audioguide.dsp import gated_loudness, k_weighted
+    from audioguide.audio.dsp import gated_loudness, k_weighted
+    from audioguide.audio.mp3 import Mp3Tags, decode_to_pcm, export_mp3
+    from audioguide.audio.pcm import to_float
 
     encode = measure = 0.0
     tags = Mp3Tags("title", "album", 1, "en")

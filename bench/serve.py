@@ -40,9 +40,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from audioguide.captions import Cue, render_vtt  # noqa: E402
-from audioguide.content import load_tour  # noqa: E402
-from audioguide.manifest import Manifest, file_record  # noqa: E402
+from audioguide.audio.captions import Cue, render_vtt  # noqa: E402
+from audioguide.published import Manifest, file_record  # noqa: E402
+from audioguide.tour.load import load_tour  # noqa: E402
 
 MP3_SECONDS = 62.5  # at 128 kbit/s: 1,000,000 bytes
 RANGE_BYTES = 65_536

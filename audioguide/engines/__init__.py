@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from audioguide.config import VoiceChoice
-from audioguide.engines.base import Engine, Pcm, Voice
+from audioguide.audio.pcm import Pcm
+from audioguide.engines.base import Engine, Voice
 from audioguide.engines.espeak import EspeakEngine
 from audioguide.engines.gtts_engine import GttsEngine, supported_languages
 from audioguide.engines.piper import PiperEngine
+from audioguide.tour.schema import VoiceChoice
 
 __all__ = ["Engine", "Pcm", "Voice", "default_chain", "get_engine"]
 

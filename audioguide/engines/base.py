@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
+from audioguide.audio.pcm import Pcm
 
 
 @dataclass(frozen=True)
@@ -19,18 +19,6 @@ class Voice:
     lang: str
     fingerprint: str
     model_path: str | None = None  # piper: the .onnx file
-
-
-@dataclass(frozen=True)
-class Pcm:
-    """Mono 16-bit audio."""
-
-    samples: np.ndarray  # int16
-    sample_rate: int
-
-    @property
-    def seconds(self) -> float:
-        return len(self.samples) / self.sample_rate
 
 
 class Engine(ABC):

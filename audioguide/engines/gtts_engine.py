@@ -7,7 +7,8 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from audioguide.engines.base import Engine, Pcm, Voice
+from audioguide.audio.pcm import Pcm
+from audioguide.engines.base import Engine, Voice
 from audioguide.errors import EngineError
 
 # Short, so that a build on a laptop without internet falls back within seconds.
@@ -39,7 +40,7 @@ class GttsEngine(Engine):
         import requests
         from gtts import gTTS, gTTSError
 
-        from audioguide.audio import decode_to_pcm
+        from audioguide.audio.mp3 import decode_to_pcm
 
         for attempt in range(RETRIES):
             buffer = io.BytesIO()

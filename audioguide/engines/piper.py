@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from audioguide.engines.base import Engine, Pcm, Voice
+from audioguide.audio.pcm import Pcm
+from audioguide.engines.base import Engine, Voice
 from audioguide.errors import EngineError
 
 # Slightly slower than Piper's default pace: visitors listen while standing, often outdoors.

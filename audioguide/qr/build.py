@@ -40,7 +40,7 @@ from audioguide.qr.layout import (
 from audioguide.qr.state import PosterRecord, PosterState, PrintedCode, load_state, save_state
 
 if TYPE_CHECKING:
-    from audioguide.content import Stop, Tour
+    from audioguide.tour.model import Stop, Tour
 
 SHEET = "posters.pdf"
 Status = Literal["built", "unchanged"]

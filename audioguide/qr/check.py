@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audioguide.diagnostics import Diagnostics
 from audioguide.qr.state import PosterState, PrintedCode, load_state, state_path
+from audioguide.tour.diagnostics import Diagnostics
 
 if TYPE_CHECKING:
-    from audioguide.content import Tour
+    from audioguide.tour.model import Tour
 
 # qr/posters.pdf holds every poster: a stop with this id would overwrite it with its own.
 RESERVED_ID = "posters"

@@ -17,7 +17,7 @@ from audioguide.stats import ScanCounter
 from audioguide.web import api, media, pages, security
 from audioguide.web.assets import Assets
 from audioguide.web.fastpath import FastPages
-from audioguide.web.site import Site
+from audioguide.web.snapshot import Site
 from audioguide.web.state import EXTENSION, WebState, state
 
 DEFAULT_STATS_DB = "stats.sqlite3"

@@ -11,11 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
-from audioguide.content import Stop
 from audioguide.i18n import translate
+from audioguide.tour.model import Stop
 from audioguide.web.openapi import openapi_document
 from audioguide.web.render import ENGINE_NAMES, content_language, stop_title
-from audioguide.web.site import MediaFile, Snapshot
+from audioguide.web.snapshot import MediaFile, Snapshot
 from audioguide.web.state import snapshot
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

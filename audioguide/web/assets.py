@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide.web.bodies import Body
-from audioguide.web.site import media_type
+from audioguide.web.snapshot import media_type
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Served under /a/<hash>/<name>, cacheable for a year. sw.js is served at /sw.js instead: a

@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.http import dump_cookie, http_date
 
 from audioguide.web.negotiation import LANG_COOKIE, LANG_COOKIE_MAX_AGE
-from audioguide.web.site import Site
+from audioguide.web.snapshot import Site
 
 _LANG_IN_COOKIE = re.compile(r"(?:^|;)\s*" + LANG_COOKIE + r"=([A-Za-z-]+)")
 StartResponse = Callable[..., Any]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, request, send_file
 
 from audioguide.web.bodies import respond
-from audioguide.web.site import MediaFile, Snapshot
+from audioguide.web.snapshot import MediaFile, Snapshot
 from audioguide.web.state import snapshot, state
 
 bp = Blueprint("media", __name__)

@@ -17,7 +17,7 @@ from audioguide.web.render import (
     web_manifest,
 )
 from audioguide.web.security import SECURITY_HEADERS
-from audioguide.web.site import Snapshot
+from audioguide.web.snapshot import Snapshot
 from audioguide.web.state import snapshot, state
 
 bp = Blueprint("pages", __name__)

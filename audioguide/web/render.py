@@ -10,11 +10,11 @@ from typing import Any
 from flask import render_template
 from markupsafe import Markup
 
-from audioguide.content import Stop
 from audioguide.i18n import translate
-from audioguide.markup import Script, Sentence
+from audioguide.tour.model import Stop
+from audioguide.tour.script import Script, Sentence
 from audioguide.web.bodies import Body
-from audioguide.web.site import MediaFile, Narrated, Snapshot
+from audioguide.web.snapshot import MediaFile, Narrated, Snapshot
 from audioguide.web.state import state
 
 HTML = "text/html; charset=utf-8"

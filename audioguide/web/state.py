@@ -8,7 +8,7 @@ from flask import abort, current_app
 
 from audioguide.stats import ScanCounter
 from audioguide.web.assets import Assets
-from audioguide.web.site import Site, Snapshot
+from audioguide.web.snapshot import Site, Snapshot
 
 EXTENSION = "audioguide"
 

@@ -1,0 +1,1 @@
+"""Signal processing: PCM, loudness, true peak, MP3, captions. No engines, no tour files."""

@@ -1,0 +1,1 @@
+"""The build: a tour becomes audio/, its manifest and the QR posters."""

@@ -1,0 +1,96 @@
+"""What a narration will sound like, before any synthesis: sentences, gaps, and the input hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from audioguide.audio.mp3 import Mp3Tags
+from audioguide.build.cache import CACHE_FORMAT, sentence_key
+from audioguide.engines import Voice
+from audioguide.tour.lexicon import Lexicon
+from audioguide.tour.schema import AudioSettings
+from audioguide.tour.script import Pause, Script, Sentence
+
+OUTPUT_FORMAT = 1  # bump when assembly (joining, loudness, encoding) changes
+
+
+@dataclass(frozen=True)
+class SpokenSentence:
+    text: str  # caption text, as visitors read it
+    spoken: str  # after the lexicon
+
+
+def spoken_sentences(script: Script, lexicon: Lexicon) -> list[SpokenSentence]:
+    return [SpokenSentence(s.text, lexicon.apply(s.spoken)) for s in script.sentences()]
+
+
+def transcript_of(script: Script) -> list[dict[str, object]]:
+    """The visitor transcript that matches the audio, kept in the manifest: the page shows what
+    was built, not a text edited since (its sentence n is caption cue "s<n>")."""
+    blocks: list[dict[str, object]] = []
+    for block in script.blocks:
+        sentences = [item for item in block.items if isinstance(item, Sentence)]
+        if sentences:
+            blocks.append(
+                {"kind": block.kind, "html": [s.html for s in sentences], "text": [s.text for s in sentences]}
+            )
+    return blocks
+
+
+def gaps_ms(script: Script, settings: AudioSettings) -> list[int]:
+    """Silence before each sentence. An explicit [pause] sets the gap at its place; otherwise a
+    sentence gap inside a paragraph and a paragraph gap between paragraphs. The first is 0."""
+    gaps: list[int] = []
+    explicit: int | None = None
+    after_paragraph = False
+    for block in script.blocks:
+        for item in block.items:
+            if isinstance(item, Pause):
+                explicit = (explicit or 0) + item.milliseconds
+                continue
+            if not gaps:
+                gaps.append(0)
+            elif explicit is not None:
+                gaps.append(explicit)
+            else:
+                gaps.append(settings.paragraph_pause_ms if after_paragraph else settings.sentence_pause_ms)
+            explicit = None
+            after_paragraph = False
+        after_paragraph = after_paragraph or bool(gaps)
+    return gaps
+
+
+@dataclass(frozen=True)
+class NarrationPlan:
+    voice: Voice
+    sentences: tuple[SpokenSentence, ...]
+    keys: tuple[str, ...]
+    gaps: tuple[int, ...]
+    tags: Mp3Tags
+    settings: AudioSettings
+    transcript: tuple[dict[str, object], ...] = ()
+
+    @property
+    def input_hash(self) -> str:
+        material = {
+            "format": [OUTPUT_FORMAT, CACHE_FORMAT],
+            "keys": self.keys,
+            "gaps": self.gaps,
+            "captions": [s.text for s in self.sentences],
+            "transcript": self.transcript,
+            "tags": asdict(self.tags),
+            "settings": asdict(self.settings),
+        }
+        return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def plan_narration(
+    script: Script, lexicon: Lexicon, voice: Voice, settings: AudioSettings, tags: Mp3Tags
+) -> NarrationPlan:
+    sentences = tuple(spoken_sentences(script, lexicon))
+    keys = tuple(sentence_key(voice, s.spoken, settings.sample_rate) for s in sentences)
+    return NarrationPlan(
+        voice, sentences, keys, tuple(gaps_ms(script, settings)), tags, settings, tuple(transcript_of(script))
+    )

@@ -1,0 +1,105 @@
+"""audioguide build: check, synthesize what changed, make posters, report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from audioguide.build.pipeline import AudioBuilder, BuildOptions, BuildReport, Notice
+from audioguide.errors import BuildError
+from audioguide.tour.load import require_tour
+
+
+def run(
+    project: Path,
+    *,
+    offline: bool,
+    only: list[str],
+    langs: list[str],
+    force: bool,
+    jobs: int | None,
+    as_json: bool,
+    cache_dir: Path | None,
+    posters: bool,
+) -> None:
+    tour, diags = require_tour(project)
+    for warning in diags.warnings:
+        click.echo(str(warning), err=True)
+    options = BuildOptions(offline, only, langs, force, jobs, cache_dir)
+    builder = AudioBuilder(tour, options)
+    show_bar = not as_json and sys.stdout.isatty()
+    notices: list[Notice] = []
+    with contextlib.ExitStack() as stack:
+        bar = None
+        for event in builder.run():
+            if isinstance(event, Notice):
+                if show_bar:
+                    notices.append(event)  # shown after the bar, which would overwrite them
+                else:
+                    _echo_notice(event)
+            elif show_bar:
+                if bar is None:
+                    bar = stack.enter_context(click.progressbar(length=event.total, label="Building"))
+                bar.length = event.total
+                bar.update(event.done - bar.pos)  # the event's own count: never drifts
+    for notice in notices:
+        _echo_notice(notice)
+    poster_results = []
+    if posters and not only and not langs:
+        from audioguide.qr import build_posters
+
+        poster_results = build_posters(tour, force=force)
+    report = builder.report
+    if as_json:
+        click.echo(json.dumps(_json_report(report, poster_results), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(report, poster_results)
+    if report.failed:
+        names = ", ".join(f"{n.stop_id} ({n.lang})" for n in report.failed)
+        raise BuildError(f"{len(report.failed)} narration(s) failed and kept their previous audio: {names}")
+
+
+def _echo_notice(notice: Notice) -> None:
+    click.secho(notice.text, err=True, fg="yellow" if notice.level == "warning" else None, bold=True)
+
+
+def _json_report(report: BuildReport, posters: list) -> dict:
+    return {
+        "narrations": [n.as_dict() for n in report.narrations],
+        "sentences_synthesized": report.sentences_synthesized,
+        "sentences_cached": report.sentences_cached,
+        "engine_seconds": round(report.engine_seconds, 3),
+        "seconds": round(report.seconds, 3),
+        "workers": report.workers,
+        "removed": report.removed,
+        "posters": [{"stop": p.stop_id, "status": p.status} for p in posters],
+    }
+
+
+def _print_summary(report: BuildReport, posters: list) -> None:
+    rows = [("stop", "lang", "status", "engine", "voice", "duration")]
+    for n in report.narrations:
+        duration = f"{n.duration:.1f}s" if n.duration is not None else "-"
+        status = n.status + (" (fallback)" if n.fallback and n.status != "failed" else "")
+        rows.append((n.stop_id, n.lang, status, n.engine or "-", n.voice or "-", duration))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            click.echo("  ".join("-" * width for width in widths))
+    for n in report.failed:
+        click.secho(f"FAILED {n.stop_id} ({n.lang}): {n.error}", err=True, fg="red")
+    built = sum(1 for n in report.narrations if n.status == "built")
+    unchanged = sum(1 for n in report.narrations if n.status == "unchanged")
+    posters_built = sum(1 for p in posters if p.status == "built")
+    click.echo(
+        f"{built} built, {unchanged} unchanged, {len(report.failed)} failed;"
+        f" {report.sentences_synthesized} sentences synthesized, {report.sentences_cached} from cache;"
+        f" {posters_built} poster(s) written; {report.seconds:.1f}s"
+    )
+    if report.removed:
+        click.echo(f"removed stale audio: {', '.join(report.removed)}")

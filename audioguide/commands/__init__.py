@@ -1,1 +1,0 @@
-"""Plain functions behind each CLI command; __main__ only parses flags."""

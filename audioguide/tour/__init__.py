@@ -1,0 +1,1 @@
+"""Reading and validating a tour: tour.yaml, stops/, lexicon/. No audio, no web."""

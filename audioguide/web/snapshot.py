@@ -1,0 +1,331 @@
+"""What the server serves: the tour and the build outputs, reloaded when their files change.
+
+The server never synthesizes; it reads tour.yaml, the stops and audio/manifest.json. A snapshot
+holds everything derived from them (including rendered pages, filled lazily), and is replaced
+as a whole when a file changes, so a request sees one consistent version. Files are checked at
+most once per `check_interval` seconds: a stat of a few dozen files, not one per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audioguide.published import MANIFEST_NAME, Manifest, sha256_file
+from audioguide.tour.load import load_tour
+from audioguide.tour.model import Stop, Tour
+
+log = logging.getLogger(__name__)
+
+# Types by suffix, not by the platform's mimetypes database (which lacks .vtt on some systems).
+MEDIA_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".wav": "audio/wav",
+    ".vtt": "text/vtt",  # send_file adds "; charset=utf-8" to text types
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+HASH_LENGTH = 16  # of the sha256 in URLs: enough to never collide within one tour
+Verified = dict[Path, tuple[int, int]]
+
+
+def media_type(name: str) -> str:
+    suffix = os.path.splitext(name)[1].lower()
+    return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file served under a content-hashed, immutable URL."""
+
+    path: Path
+    url: str
+    sha256: str
+    bytes: int
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class Narrated:
+    """The published audio and captions of one stop in one language (from the manifest)."""
+
+    audio: MediaFile
+    captions: MediaFile | None
+    duration: float | None
+    engine: str | None
+    voice: str | None
+    fallback: bool
+    # The transcript the audio was built from (blocks of {kind, html, text}); None in manifests
+    # written before it was recorded.
+    transcript: list[dict[str, Any]] | None = None
+
+    def plain_text(self) -> str | None:
+        if self.transcript is None:
+            return None
+        return "\n\n".join(" ".join(block["text"]) for block in self.transcript)
+
+
+def _transcript(value: Any) -> list[dict[str, Any]] | None:
+    """The manifest's transcript if well-formed (html and text lists of equal length per block)."""
+    if not isinstance(value, list):
+        return None
+    for block in value:
+        if not (
+            isinstance(block, dict)
+            and isinstance(block.get("html"), list)
+            and isinstance(block.get("text"), list)
+            and len(block["html"]) == len(block["text"])
+        ):
+            return None
+    return value
+
+
+@dataclass
+class Snapshot:
+    tour: Tour
+    manifest: Manifest
+    version: str
+    media: dict[str, MediaFile]  # URL path -> file: the only files under /media and /img
+    narrated: dict[tuple[str, str], Narrated]  # (stop id, lang)
+    images: dict[str, MediaFile]  # stop id -> image
+    stops_by_key: dict[str, Stop]  # id and every alias -> stop
+    stops_by_number: dict[int, Stop]
+    # path -> (mtime_ns, size) at which the file was known to hold its manifest hash.
+    verified: Verified
+    # Rendered bodies, filled on first use. Racing threads may both render; same bytes, harmless.
+    rendered: dict[Any, Any] = field(default_factory=dict)
+    # URL path -> (body, language, headers) of pages the fast path may answer (fastpath.py).
+    pages: dict[str, tuple[Any, str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        try:
+            return self.rendered[key]
+        except KeyError:
+            value = self.rendered[key] = make()
+            return value
+
+    def holds_its_hash(self, media: MediaFile) -> bool:
+        """True when the file still has the content its URL's hash names.
+
+        A build writes the MP3, then the manifest; in between, the file under an old hash
+        holds new bytes. Checked by (mtime, size), hashed again only after a change.
+        """
+        try:
+            stat = os.stat(media.path)
+        except OSError:
+            return False
+        key = (stat.st_mtime_ns, stat.st_size)
+        if self.verified.get(media.path) == key:
+            return True
+        if stat.st_size == media.bytes and sha256_file(media.path) == media.sha256:
+            self.verified[media.path] = key  # rewritten with the same bytes: still valid
+            return True
+        return False
+
+    def find(self, key: str) -> Stop | None:
+        """A stop by id or alias, case-insensitively (ids are lower case; people type capitals)."""
+        return self.stops_by_key.get(key) or self.stops_by_key.get(key.lower())
+
+    def current_media(self, url: str) -> MediaFile | None:
+        """The file a URL with an outdated hash asked for, under its current hash (or None)."""
+        parts = url.split("/", 3)  # "", "media", hash, "en/welcome.mp3"
+        if len(parts) != 4:
+            return None
+        return self.media_by_name.get(f"/{parts[1]}/{parts[3]}")
+
+    @property
+    def media_by_name(self) -> dict[str, MediaFile]:
+        return self.cached(
+            "media_by_name",
+            lambda: {f"/{f.url.split('/', 3)[1]}/{f.url.split('/', 3)[3]}": f for f in self.media.values()},
+        )
+
+    def stop_index(self, stop: Stop) -> int:
+        return self.tour.stops.index(stop)
+
+    def neighbours(self, stop: Stop) -> tuple[Stop | None, Stop | None]:
+        index = self.stop_index(stop)
+        stops = self.tour.stops
+        return (
+            stops[index - 1] if index > 0 else None,
+            stops[index + 1] if index + 1 < len(stops) else None,
+        )
+
+
+def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file a snapshot is made of; cheap enough to run each second."""
+    entries: list[tuple[str, int, int]] = []
+
+    def add(path: str) -> None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            entries.append((path, -1, -1))
+            return
+        entries.append((path, st.st_mtime_ns, st.st_size))
+
+    add(os.path.join(root, "tour.yaml"))
+    add(os.path.join(root, "audio", MANIFEST_NAME))
+    stops = os.path.join(root, "stops")
+    add(stops)  # a stop folder added or removed
+    try:
+        folders = sorted(e.path for e in os.scandir(stops) if e.is_dir())
+    except OSError:
+        folders = []
+    for folder in folders:
+        add(folder)
+        try:
+            files = sorted(e.path for e in os.scandir(folder) if e.is_file())
+        except OSError:
+            continue
+        for path in files:
+            add(path)
+    return tuple(entries)
+
+
+def _inside(base: Path, relative: str) -> Path | None:
+    """The file `relative` under `base`, or None if it would leave `base` or does not exist."""
+    try:
+        path = (base / relative).resolve()
+        path.relative_to(base.resolve())
+    except (ValueError, OSError):
+        return None
+    return path if path.is_file() else None
+
+
+def _media_file(
+    base: Path, record: Any, url_prefix: str, manifest_mtime_ns: int, verified: Verified
+) -> MediaFile | None:
+    if not isinstance(record, dict):
+        return None
+    relative, digest, size = record.get("path"), record.get("sha256"), record.get("bytes")
+    if not (isinstance(relative, str) and isinstance(digest, str) and len(digest) >= HASH_LENGTH):
+        return None
+    path = _inside(base, relative)
+    if path is None:
+        return None
+    stat = path.stat()
+    if size == stat.st_size and stat.st_mtime_ns <= manifest_mtime_ns:
+        # Older than the manifest that describes it: the build wrote it, then the manifest.
+        # A newer file is checked by its hash when first served (media.py).
+        verified[path] = (stat.st_mtime_ns, stat.st_size)
+    url = f"{url_prefix}/{digest[:HASH_LENGTH]}/{Path(relative).as_posix()}"
+    return MediaFile(path, url, digest, stat.st_size, media_type(relative))
+
+
+def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) -> Snapshot:
+    manifest = Manifest.load(tour.audio_dir)
+    try:
+        manifest_mtime_ns = manifest.path.stat().st_mtime_ns
+    except OSError:
+        manifest_mtime_ns = 0
+    media: dict[str, MediaFile] = {}
+    verified: Verified = {}
+    narrated: dict[tuple[str, str], Narrated] = {}
+    images: dict[str, MediaFile] = {}
+    for stop in tour.stops:
+        for lang in tour.languages:
+            entry = manifest.entry(stop.id, lang)
+            if not entry:
+                continue
+            audio = _media_file(tour.audio_dir, entry.get("audio"), "/media", manifest_mtime_ns, verified)
+            if audio is None:
+                log.warning(
+                    "audio of %s/%s is missing or outside audio/; run audioguide build",
+                    lang,
+                    stop.id,
+                )
+                continue
+            captions = _media_file(
+                tour.audio_dir, entry.get("captions"), "/media", manifest_mtime_ns, verified
+            )
+            duration = entry.get("duration")
+            narrated[stop.id, lang] = Narrated(
+                audio,
+                captions,
+                float(duration) if isinstance(duration, int | float) else None,
+                str(entry["engine"]) if entry.get("engine") else None,
+                str(entry["voice"]) if entry.get("voice") else None,
+                bool(entry.get("fallback", False)),
+                _transcript(entry.get("transcript")),
+            )
+            media[audio.url] = audio
+            if captions:
+                media[captions.url] = captions
+        if stop.config.image:
+            path = _inside(stop.path, stop.config.image)
+            if path is not None:
+                stat = path.stat()  # before hashing: a change while hashing shows when served
+                digest = sha256_file(path)
+                url = f"/img/{digest[:HASH_LENGTH]}/{stop.id}/{path.name}"
+                images[stop.id] = media[url] = MediaFile(
+                    path, url, digest, stat.st_size, media_type(path.name)
+                )
+                verified[path] = (stat.st_mtime_ns, stat.st_size)
+    version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
+    by_key: dict[str, Stop] = {}
+    for stop in tour.stops:
+        for alias in stop.aliases:
+            by_key.setdefault(alias, stop)
+    by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
+    by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
+    return Snapshot(tour, manifest, version, media, narrated, images, by_key, by_number, verified)
+
+
+class Site:
+    """Holds the current snapshot of one tour folder; thread-safe, reloads on change."""
+
+    def __init__(self, root: Path, *, check_interval: float = 1.0) -> None:
+        self.root = root.resolve()
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
+        self._next_check = 0.0
+        self.current()
+
+    def current(self) -> Snapshot | None:
+        """The snapshot to serve; None only if the tour could never be loaded."""
+        if time.monotonic() < self._next_check:
+            return self._snapshot
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next_check:
+                return self._snapshot
+            # Set before reloading: other threads keep serving the old snapshot meanwhile.
+            self._next_check = now + self.check_interval
+            fingerprint = _fingerprint(self.root)
+            if fingerprint != self._fingerprint:
+                self._fingerprint = fingerprint
+                self._reload(fingerprint)
+        return self._snapshot
+
+    def _reload(self, fingerprint: tuple[tuple[str, int, int], ...]) -> None:
+        try:
+            tour, diags = load_tour(self.root)
+        except Exception:  # a half-written file must not take the server down
+            log.exception("could not read the tour in %s; still serving the previous version", self.root)
+            return
+        for problem in diags.errors:
+            log.warning("%s", problem)
+        if tour is None:
+            log.error("the tour in %s cannot be loaded; still serving the previous version", self.root)
+            return
+        self._snapshot = build_snapshot(tour, fingerprint)
+        log.info("serving tour %s (version %s)", self.root, self._snapshot.version)
