@@ -40,9 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from audioguide.audio.captions import Cue, render_vtt  # noqa: E402
-from audioguide.published import Manifest, file_record  # noqa: E402
 from audioguide.tour.load import load_tour  # noqa: E402
+from tests.helpers.web_fixtures import MediaMaker  # noqa: E402
 
 MP3_SECONDS = 62.5  # at 128 kbit/s: 1,000,000 bytes
 RANGE_BYTES = 65_536
@@ -78,8 +77,6 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 30) -> None
 
 def make_project(source: Path, work: Path) -> tuple[Path, list[str]]:
     """A copy of the tour with synthetic audio; returns (project, stop page paths)."""
-    import imageio_ffmpeg
-
     project = work / "tour"
     project.mkdir()
     for name in ("tour.yaml", "stops", "lexicon"):
@@ -87,38 +84,12 @@ def make_project(source: Path, work: Path) -> tuple[Path, list[str]]:
             shutil.copytree(source / name, project / name)
         elif (source / name).exists():
             shutil.copy(source / name, project / name)
-    tone = work / "tone.mp3"
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi",
-         "-i", f"sine=frequency=220:duration={MP3_SECONDS}", "-ac", "1", "-b:a", "128k", str(tone)],
-        check=True,
-    )  # fmt: skip
     tour, _ = load_tour(project)
     if tour is None:
         sys.exit(f"no usable tour in {source}")
-    manifest = Manifest.load(tour.audio_dir)
-    pages: list[str] = []
-    for stop in tour.stops:
-        for lang in tour.languages:
-            pages.append(f"/{lang}/{stop.id}")
-            narration = stop.narrations.get(lang)
-            if narration is None:
-                continue
-            folder = tour.audio_dir / lang
-            folder.mkdir(parents=True, exist_ok=True)
-            mp3, vtt = folder / f"{stop.id}.mp3", folder / f"{stop.id}.vtt"
-            shutil.copy(tone, mp3)
-            sentences = narration.script.sentences()
-            step = MP3_SECONDS / max(1, len(sentences))
-            cues = [Cue(i * step, (i + 1) * step, s.text) for i, s in enumerate(sentences)]
-            vtt.write_text(render_vtt(cues, lang), encoding="utf-8")
-            manifest.set_entry(stop.id, lang, {
-                "audio": file_record(tour.audio_dir, mp3),
-                "captions": file_record(tour.audio_dir, vtt),
-                "duration": MP3_SECONDS, "sentences": len(sentences), "engine": "piper",
-                "voice": "bench", "fallback": False,
-            })  # fmt: skip
-    manifest.save()
+    # The test suite's publisher: the same typed manifest records the build writes.
+    MediaMaker(work / "tones").publish(project, seconds=MP3_SECONDS, engine="piper", bitrate="128k")
+    pages = [f"/{lang}/{stop.id}" for stop in tour.stops for lang in tour.languages]
     return project, pages
 
 

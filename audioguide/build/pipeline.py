@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from audioguide.build.workers import (
 from audioguide.engines import default_chain, get_engine
 from audioguide.engines.base import Voice
 from audioguide.errors import BuildError, EngineError
-from audioguide.published import Manifest, file_record
+from audioguide.published import FileRecord, Manifest, PublishedNarration
 from audioguide.tour.model import Stop, Tour
 from audioguide.tour.schema import VoiceChoice
 
@@ -316,21 +316,27 @@ class AudioBuilder:
     def _up_to_date(self, target: _Target) -> bool:
         """The published files are exactly what this plan would produce."""
         assert target.plan
-        entry = self.manifest.entry(target.stop.id, target.lang)
+        published = self.manifest.get(target.stop.id, target.lang)
         return (
             not self.options.force
-            and entry is not None
-            and entry.get("input_hash") == target.plan.input_hash
-            and self.manifest.outputs_intact(target.stop.id, target.lang)
+            and published is not None
+            and published.input_hash == target.plan.input_hash
+            and self.manifest.intact(target.stop.id, target.lang)
         )
 
     def _mark_unchanged(self, target: _Target) -> None:
-        entry = self.manifest.entry(target.stop.id, target.lang) or {}
+        published = self.manifest.get(target.stop.id, target.lang)
+        assert published is not None
         target.report.status = "unchanged"
-        target.report.duration = entry.get("duration")
+        target.report.duration = published.duration
         # The audio is the same, but whether it is a fallback depends on this build's chain.
-        entry["preferred_engine"] = target.report.preferred_engine
-        entry["fallback"] = target.report.fallback
+        self.manifest.put(
+            target.stop.id,
+            target.lang,
+            replace(
+                published, preferred_engine=target.report.preferred_engine, fallback=target.report.fallback
+            ),
+        )
 
     def _fail(self, target: _Target, error: str) -> None:
         target.report.status = "failed"
@@ -525,22 +531,22 @@ class AudioBuilder:
         report = target.report
         report.status, report.duration = "built", duration
         self.report.sentences_cached += len(set(target.plan.keys) - self._synthesized)
-        self.manifest.set_entry(
+        self.manifest.put(
             target.stop.id,
             target.lang,
-            {
-                "audio": file_record(self.audio_dir, job.mp3_path),
-                "captions": file_record(self.audio_dir, job.vtt_path),
-                "duration": round(duration, 3),
-                "sentences": len(target.plan.keys),
-                "engine": target.plan.voice.engine,
-                "voice": target.plan.voice.name,
-                "engine_version": target.plan.voice.fingerprint,
-                "preferred_engine": report.preferred_engine,
-                "fallback": report.fallback,
-                "input_hash": target.plan.input_hash,
-                "transcript": list(target.plan.transcript),
-            },
+            PublishedNarration(
+                audio=FileRecord.of(self.audio_dir, job.mp3_path),
+                captions=FileRecord.of(self.audio_dir, job.vtt_path),
+                duration=round(duration, 3),
+                sentences=len(target.plan.keys),
+                engine=target.plan.voice.engine,
+                voice=target.plan.voice.name,
+                engine_version=target.plan.voice.fingerprint,
+                preferred_engine=report.preferred_engine,
+                fallback=report.fallback,
+                input_hash=target.plan.input_hash,
+                transcript=target.plan.transcript,
+            ),
         )
         self.manifest.save()  # after every narration: a kill later loses nothing published
 
@@ -549,11 +555,10 @@ class AudioBuilder:
         current = {
             (s.id, lang) for s in self.tour.stops for lang in s.narrations if lang in self.tour.languages
         }
-        for stop_id, langs in list(self.manifest.stops.items()):
-            for lang in list(langs):
-                if (stop_id, lang) not in current:
-                    self.manifest.remove_entry(stop_id, lang)
-                    self.report.removed.append(f"{stop_id} ({lang})")
+        for stop_id, lang in self.manifest:
+            if (stop_id, lang) not in current:
+                self.manifest.remove(stop_id, lang)
+                self.report.removed.append(f"{stop_id} ({lang})")
         if not self.audio_dir.is_dir():
             return
         for folder in self.audio_dir.iterdir():

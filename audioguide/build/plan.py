@@ -9,9 +9,10 @@ from dataclasses import asdict, dataclass
 from audioguide.audio.mp3 import Mp3Tags
 from audioguide.build.cache import CACHE_FORMAT, sentence_key
 from audioguide.engines import Voice
+from audioguide.published import TranscriptBlock, transcript_of
 from audioguide.tour.lexicon import Lexicon
 from audioguide.tour.schema import AudioSettings
-from audioguide.tour.script import Pause, Script, Sentence
+from audioguide.tour.script import Pause, Script
 
 OUTPUT_FORMAT = 1  # bump when assembly (joining, loudness, encoding) changes
 
@@ -24,19 +25,6 @@ class SpokenSentence:
 
 def spoken_sentences(script: Script, lexicon: Lexicon) -> list[SpokenSentence]:
     return [SpokenSentence(s.text, lexicon.apply(s.spoken)) for s in script.sentences()]
-
-
-def transcript_of(script: Script) -> list[dict[str, object]]:
-    """The visitor transcript that matches the audio, kept in the manifest: the page shows what
-    was built, not a text edited since (its sentence n is caption cue "s<n>")."""
-    blocks: list[dict[str, object]] = []
-    for block in script.blocks:
-        sentences = [item for item in block.items if isinstance(item, Sentence)]
-        if sentences:
-            blocks.append(
-                {"kind": block.kind, "html": [s.html for s in sentences], "text": [s.text for s in sentences]}
-            )
-    return blocks
 
 
 def gaps_ms(script: Script, settings: AudioSettings) -> list[int]:
@@ -70,7 +58,7 @@ class NarrationPlan:
     gaps: tuple[int, ...]
     tags: Mp3Tags
     settings: AudioSettings
-    transcript: tuple[dict[str, object], ...] = ()
+    transcript: tuple[TranscriptBlock, ...] = ()
 
     @property
     def input_hash(self) -> str:
@@ -79,7 +67,7 @@ class NarrationPlan:
             "keys": self.keys,
             "gaps": self.gaps,
             "captions": [s.text for s in self.sentences],
-            "transcript": self.transcript,
+            "transcript": [block.to_json() for block in self.transcript],
             "tags": asdict(self.tags),
             "settings": asdict(self.settings),
         }
@@ -92,5 +80,5 @@ def plan_narration(
     sentences = tuple(spoken_sentences(script, lexicon))
     keys = tuple(sentence_key(voice, s.spoken, settings.sample_rate) for s in sentences)
     return NarrationPlan(
-        voice, sentences, keys, tuple(gaps_ms(script, settings)), tags, settings, tuple(transcript_of(script))
+        voice, sentences, keys, tuple(gaps_ms(script, settings)), tags, settings, transcript_of(script)
     )

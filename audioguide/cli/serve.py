@@ -43,7 +43,10 @@ def run(
         # A typo in one narration must not take the whole guide offline; show it, serve the rest.
         click.echo(format_problems(diags), err=True)
         click.echo("Serving anyway; fix the errors and the pages update by themselves.", err=True)
-    if not Manifest.load(tour.audio_dir).stops:
+    manifest = Manifest.load(tour.audio_dir)
+    for problem in manifest.problems:
+        click.echo(problem, err=True)
+    if not manifest.narrations:
         click.echo("No audio built yet: run 'audioguide build'. Pages are served without it.", err=True)
 
     app = create_app(project, stats_db=stats_db)

@@ -11,6 +11,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from audioguide.i18n import translate
+from audioguide.published import TranscriptBlock
 from audioguide.tour.model import Stop
 from audioguide.tour.script import Script, Sentence
 from audioguide.web.bodies import Body
@@ -90,17 +91,17 @@ def _blocks(script: Script, narrated: Narrated | None) -> list[dict[str, Any]]:
     return blocks
 
 
-def _built_blocks(transcript: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _built_blocks(transcript: tuple[TranscriptBlock, ...]) -> list[dict[str, Any]]:
     number = 0
     blocks = []
     for block in transcript:
         sentences = []
-        for html in block["html"]:
+        for html in block.html:
             number += 1
             # Sanitized with nh3 by the build (markup.py) before it reached the manifest.
             sentences.append({"n": number, "html": Markup(html)})
         if sentences:
-            blocks.append({"heading": block.get("kind") == "heading", "sentences": sentences})
+            blocks.append({"heading": block.kind == "heading", "sentences": sentences})
     return blocks
 
 

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audioguide.published import MANIFEST_NAME, Manifest, sha256_file
+from audioguide.published import (
+    MANIFEST_NAME,
+    FileRecord,
+    FileVerifier,
+    Manifest,
+    PublishedNarration,
+    TranscriptBlock,
+    sha256_file,
+)
 from audioguide.tour.load import load_tour
 from audioguide.tour.model import Stop, Tour
 
@@ -42,7 +50,6 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
 }
 HASH_LENGTH = 16  # of the sha256 in URLs: enough to never collide within one tour
-Verified = dict[Path, tuple[int, int]]
 
 
 def media_type(name: str) -> str:
@@ -63,37 +70,35 @@ class MediaFile:
 
 @dataclass(frozen=True)
 class Narrated:
-    """The published audio and captions of one stop in one language (from the manifest)."""
+    """The published audio and captions of one stop in one language, as the server serves them."""
 
     audio: MediaFile
     captions: MediaFile | None
-    duration: float | None
-    engine: str | None
-    voice: str | None
-    fallback: bool
-    # The transcript the audio was built from (blocks of {kind, html, text}); None in manifests
-    # written before it was recorded.
-    transcript: list[dict[str, Any]] | None = None
+    published: PublishedNarration
+
+    @property
+    def duration(self) -> float:
+        return self.published.duration
+
+    @property
+    def engine(self) -> str:
+        return self.published.engine
+
+    @property
+    def voice(self) -> str:
+        return self.published.voice
+
+    @property
+    def fallback(self) -> bool:
+        return self.published.fallback
+
+    @property
+    def transcript(self) -> tuple[TranscriptBlock, ...] | None:
+        """The transcript the audio was built from; None in manifests written before it was kept."""
+        return self.published.transcript
 
     def plain_text(self) -> str | None:
-        if self.transcript is None:
-            return None
-        return "\n\n".join(" ".join(block["text"]) for block in self.transcript)
-
-
-def _transcript(value: Any) -> list[dict[str, Any]] | None:
-    """The manifest's transcript if well-formed (html and text lists of equal length per block)."""
-    if not isinstance(value, list):
-        return None
-    for block in value:
-        if not (
-            isinstance(block, dict)
-            and isinstance(block.get("html"), list)
-            and isinstance(block.get("text"), list)
-            and len(block["html"]) == len(block["text"])
-        ):
-            return None
-    return value
+        return self.published.plain_text()
 
 
 @dataclass
@@ -106,8 +111,8 @@ class Snapshot:
     images: dict[str, MediaFile]  # stop id -> image
     stops_by_key: dict[str, Stop]  # id and every alias -> stop
     stops_by_number: dict[int, Stop]
-    # path -> (mtime_ns, size) at which the file was known to hold its manifest hash.
-    verified: Verified
+    # Knows at which (mtime_ns, size) each file last held its manifest hash.
+    verifier: FileVerifier
     # Rendered bodies, filled on first use. Racing threads may both render; same bytes, harmless.
     rendered: dict[Any, Any] = field(default_factory=dict)
     # URL path -> (body, language, headers) of pages the fast path may answer (fastpath.py).
@@ -126,17 +131,7 @@ class Snapshot:
         A build writes the MP3, then the manifest; in between, the file under an old hash
         holds new bytes. Checked by (mtime, size), hashed again only after a change.
         """
-        try:
-            stat = os.stat(media.path)
-        except OSError:
-            return False
-        key = (stat.st_mtime_ns, stat.st_size)
-        if self.verified.get(media.path) == key:
-            return True
-        if stat.st_size == media.bytes and sha256_file(media.path) == media.sha256:
-            self.verified[media.path] = key  # rewritten with the same bytes: still valid
-            return True
-        return False
+        return self.verifier.holds(FileRecord(media.path.name, media.bytes, media.sha256), media.path)
 
     def find(self, key: str) -> Stop | None:
         """A stop by id or alias, case-insensitively (ids are lower case; people type capitals)."""
@@ -210,41 +205,38 @@ def _inside(base: Path, relative: str) -> Path | None:
 
 
 def _media_file(
-    base: Path, record: Any, url_prefix: str, manifest_mtime_ns: int, verified: Verified
+    base: Path, record: FileRecord, url_prefix: str, manifest_mtime_ns: int, verifier: FileVerifier
 ) -> MediaFile | None:
-    if not isinstance(record, dict):
-        return None
-    relative, digest, size = record.get("path"), record.get("sha256"), record.get("bytes")
-    if not (isinstance(relative, str) and isinstance(digest, str) and len(digest) >= HASH_LENGTH):
-        return None
-    path = _inside(base, relative)
+    path = _inside(base, record.path)
     if path is None:
         return None
     stat = path.stat()
-    if size == stat.st_size and stat.st_mtime_ns <= manifest_mtime_ns:
+    if record.bytes == stat.st_size and stat.st_mtime_ns <= manifest_mtime_ns:
         # Older than the manifest that describes it: the build wrote it, then the manifest.
         # A newer file is checked by its hash when first served (media.py).
-        verified[path] = (stat.st_mtime_ns, stat.st_size)
-    url = f"{url_prefix}/{digest[:HASH_LENGTH]}/{Path(relative).as_posix()}"
-    return MediaFile(path, url, digest, stat.st_size, media_type(relative))
+        verifier.known[path] = (stat.st_mtime_ns, stat.st_size)
+    url = f"{url_prefix}/{record.sha256[:HASH_LENGTH]}/{Path(record.path).as_posix()}"
+    return MediaFile(path, url, record.sha256, stat.st_size, media_type(record.path))
 
 
 def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) -> Snapshot:
     manifest = Manifest.load(tour.audio_dir)
+    for problem in manifest.problems:
+        log.warning("%s", problem)
     try:
         manifest_mtime_ns = manifest.path.stat().st_mtime_ns
     except OSError:
         manifest_mtime_ns = 0
     media: dict[str, MediaFile] = {}
-    verified: Verified = {}
+    verifier = FileVerifier(tour.audio_dir)
     narrated: dict[tuple[str, str], Narrated] = {}
     images: dict[str, MediaFile] = {}
     for stop in tour.stops:
         for lang in tour.languages:
-            entry = manifest.entry(stop.id, lang)
-            if not entry:
+            published = manifest.get(stop.id, lang)
+            if published is None:
                 continue
-            audio = _media_file(tour.audio_dir, entry.get("audio"), "/media", manifest_mtime_ns, verified)
+            audio = _media_file(tour.audio_dir, published.audio, "/media", manifest_mtime_ns, verifier)
             if audio is None:
                 log.warning(
                     "audio of %s/%s is missing or outside audio/; run audioguide build",
@@ -252,19 +244,8 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                     stop.id,
                 )
                 continue
-            captions = _media_file(
-                tour.audio_dir, entry.get("captions"), "/media", manifest_mtime_ns, verified
-            )
-            duration = entry.get("duration")
-            narrated[stop.id, lang] = Narrated(
-                audio,
-                captions,
-                float(duration) if isinstance(duration, int | float) else None,
-                str(entry["engine"]) if entry.get("engine") else None,
-                str(entry["voice"]) if entry.get("voice") else None,
-                bool(entry.get("fallback", False)),
-                _transcript(entry.get("transcript")),
-            )
+            captions = _media_file(tour.audio_dir, published.captions, "/media", manifest_mtime_ns, verifier)
+            narrated[stop.id, lang] = Narrated(audio, captions, published)
             media[audio.url] = audio
             if captions:
                 media[captions.url] = captions
@@ -277,7 +258,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                 images[stop.id] = media[url] = MediaFile(
                     path, url, digest, stat.st_size, media_type(path.name)
                 )
-                verified[path] = (stat.st_mtime_ns, stat.st_size)
+                verifier.known[path] = (stat.st_mtime_ns, stat.st_size)
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
     by_key: dict[str, Stop] = {}
     for stop in tour.stops:
@@ -285,7 +266,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             by_key.setdefault(alias, stop)
     by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
     by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
-    return Snapshot(tour, manifest, version, media, narrated, images, by_key, by_number, verified)
+    return Snapshot(tour, manifest, version, media, narrated, images, by_key, by_number, verifier)
 
 
 class Site:

@@ -19,7 +19,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from audioguide.audio.captions import Cue, render_vtt
-from audioguide.published import Manifest, file_record
+from audioguide.published import FileRecord, Manifest, PublishedNarration, transcript_of
 from audioguide.tour.load import load_tour
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -54,13 +54,15 @@ class MediaMaker:
         seconds: float = 8.0,
         frequency: int = 220,
         engine: str = "espeak",
+        bitrate: str = "64k",
         only: set[tuple[str, str]] | None = None,
     ) -> Manifest:
-        """Write audio/<lang>/<id>.mp3 + .vtt for every narration, and the manifest."""
+        """Write audio/<lang>/<id>.mp3 + .vtt for every narration, and the manifest, through the
+        build's own typed records (audioguide.published)."""
         tour, _ = load_tour(root)
         assert tour is not None
         manifest = Manifest.load(tour.audio_dir)
-        source = self.tone(seconds, frequency)
+        source = self.tone(seconds, frequency, bitrate)
         for stop in tour.stops:
             for lang, narration in stop.narrations.items():
                 if only is not None and (stop.id, lang) not in only:
@@ -73,18 +75,22 @@ class MediaMaker:
                 step = seconds / max(len(sentences), 1)
                 cues = [Cue(i * step, (i + 1) * step, s.text) for i, s in enumerate(sentences)]
                 vtt.write_text(render_vtt(cues, lang), encoding="utf-8")
-                manifest.set_entry(
+                manifest.put(
                     stop.id,
                     lang,
-                    {
-                        "audio": file_record(tour.audio_dir, mp3),
-                        "captions": file_record(tour.audio_dir, vtt),
-                        "duration": seconds,
-                        "sentences": len(sentences),
-                        "engine": engine,
-                        "voice": lang,
-                        "fallback": False,
-                    },
+                    PublishedNarration(
+                        audio=FileRecord.of(tour.audio_dir, mp3),
+                        captions=FileRecord.of(tour.audio_dir, vtt),
+                        duration=seconds,
+                        sentences=len(sentences),
+                        engine=engine,
+                        voice=lang,
+                        engine_version=f"{engine} (test tone)",
+                        preferred_engine=engine,
+                        fallback=False,
+                        input_hash="",  # never up to date: a real build replaces it
+                        transcript=transcript_of(narration.script),
+                    ),
                 )
         manifest.save()
         return manifest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -14,10 +15,10 @@ def audio(client, web_tour):
     """(url, bytes of the file, sha256) of the English gate narration."""
     html = client.get("/en/gate").get_data(as_text=True)
     url = re.search(r'src="(/media/[0-9a-f]{16}/en/gate.mp3)"', html).group(1)
-    record = Manifest.load(web_tour / "audio").entry("gate", "en")["audio"]
-    data = (web_tour / "audio" / record["path"]).read_bytes()
-    assert url.split("/")[2] == record["sha256"][:16]
-    return url, data, record["sha256"]
+    record = Manifest.load(web_tour / "audio").get("gate", "en").audio
+    data = (web_tour / "audio" / record.path).read_bytes()
+    assert url.split("/")[2] == record.sha256[:16]
+    return url, data, record.sha256
 
 
 def test_full_audio(client, audio) -> None:
@@ -160,13 +161,13 @@ def test_manifest_paths_leaving_the_audio_folder_are_ignored(web_tour, tmp_path)
     from audioguide.web import create_app
 
     manifest = Manifest.load(web_tour / "audio")
-    entry = manifest.entry("gate", "en")
-    entry["audio"]["path"] = "../tour.yaml"
+    entry = manifest.get("gate", "en")
+    manifest.put("gate", "en", replace(entry, audio=replace(entry.audio, path="../tour.yaml")))
     manifest.save()
     client = create_app(web_tour, stats_db=tmp_path / "s.db", testing=True).test_client()
     html = client.get("/en/gate").get_data(as_text=True)
     assert "tour.yaml" not in html and "<audio" not in html
-    assert b"base_url" not in client.get(f"/media/{entry['audio']['sha256'][:16]}/../tour.yaml").data
+    assert b"base_url" not in client.get(f"/media/{entry.audio.sha256[:16]}/../tour.yaml").data
 
 
 def test_a_file_rewritten_before_its_manifest_is_never_cached_under_the_old_hash(

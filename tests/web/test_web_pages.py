@@ -251,9 +251,11 @@ def test_rebuild_is_seen_without_restart(web_tour: Path, media_maker, tmp_path) 
     # The old URL now points at the new file instead of failing.
     moved = client.get(before.group(0))
     assert moved.status_code == 302 and moved.headers["Location"] == after.group(0)
-    # A text change shows too.
+    # A text change shows once it is built: until then the page shows what the audio says.
     md = web_tour / "stops" / "gate" / "en.md"
     md.write_text(md.read_text(encoding="utf-8").replace("walk slowly", "walk softly"), encoding="utf-8")
+    assert "walk slowly" in client.get("/en/gate").get_data(as_text=True)
+    media_maker.publish(web_tour, frequency=440)
     assert "walk softly" in client.get("/en/gate").get_data(as_text=True)
 
 
