@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-from audioguide.audio.pcm import Pcm
 from audioguide.engines.base import Engine, Voice
-from audioguide.engines.espeak import EspeakEngine
-from audioguide.engines.gtts_engine import GttsEngine, supported_languages
-from audioguide.engines.piper import PiperEngine
+from audioguide.engines.gtts_engine import supported_languages
+from audioguide.engines.registry import get_engine
 from audioguide.tour.schema import VoiceChoice
 
-__all__ = ["Engine", "Pcm", "Voice", "default_chain", "get_engine"]
-
-_ENGINES: dict[str, type[Engine]] = {
-    "gtts": GttsEngine,
-    "piper": PiperEngine,
-    "espeak": EspeakEngine,
-}
-
-
-@cache
-def get_engine(name: str) -> Engine:
-    """One instance per engine per process (workers keep loaded models between sentences)."""
-    return _ENGINES[name]()
+__all__ = ["Engine", "Voice", "default_chain", "get_engine"]
 
 
 def default_chain(lang: str, project_root: Path) -> list[VoiceChoice]:
