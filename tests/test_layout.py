@@ -16,7 +16,14 @@ MAX_LINES = 400
 
 # Lower layers never import higher ones. Modules of the same layer may import each other.
 LAYERS: list[tuple[str, ...]] = [
-    ("audioguide", "audioguide.errors", "audioguide.atomic", "audioguide.i18n", "audioguide.stats"),
+    (
+        "audioguide",
+        "audioguide.errors",
+        "audioguide.atomic",
+        "audioguide.i18n",
+        "audioguide.stats",
+        "audioguide.scanlog",
+    ),
     ("audioguide.tour",),
     ("audioguide.audio",),
     ("audioguide.engines",),
