@@ -17,8 +17,11 @@ import logging
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from audioguide.scanlog import LoggedScan
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,10 @@ CREATE TABLE IF NOT EXISTS scans (
     lang  TEXT NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (day, stop, lang)
+) WITHOUT ROWID;
+-- Access-log lines already counted by `audioguide stats import` (a digest, not the line).
+CREATE TABLE IF NOT EXISTS imported_lines (
+    digest BLOB PRIMARY KEY
 ) WITHOUT ROWID;
 """
 _UPSERT = (
@@ -120,6 +127,24 @@ class ScanCounter:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self.flush()
+
+
+def import_scans(path: Path, scans: Iterable[LoggedScan]) -> tuple[int, int]:
+    """Count scans read from access logs, each log line once however often it is imported.
+    Returns (counted, already counted before). One transaction: an interrupted import counts
+    nothing, and running it again counts everything once."""
+    counted = skipped = 0
+    with contextlib.closing(_connect(path)) as connection, connection:
+        for scan in scans:
+            inserted = connection.execute(
+                "INSERT OR IGNORE INTO imported_lines (digest) VALUES (?)", (scan.digest,)
+            ).rowcount
+            if inserted:
+                connection.execute(_UPSERT, (scan.day, scan.stop, scan.lang, 1))
+                counted += 1
+            else:
+                skipped += 1
+    return counted, skipped
 
 
 def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = None) -> list[ScanRow]:
