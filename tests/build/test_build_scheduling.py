@@ -184,7 +184,8 @@ def test_a_worker_killed_mid_build_is_a_clear_error_and_the_next_build_completes
 
 @pytest.mark.slow
 def test_each_worker_gets_its_share_of_the_cores_for_piper() -> None:
-    from audioguide.engines.piper import PiperEngine, _load, set_thread_budget
+    from audioguide.engines.piper import PiperEngine, _load
+    from audioguide.engines.registry import set_thread_budget  # what each worker's initializer calls
 
     voice = PiperEngine().resolve("en", None, Path("."))
     try:
