@@ -53,11 +53,12 @@ __all__ = [
 def build(tour: Tour, options: BuildOptions) -> Iterator[Event]:
     """Build what changed in `tour`; the last event is Finished, with the report."""
     started = time.perf_counter()
-    refuse_unknown_engines(tour)
+    refuse_unknown_engines(tour)  # like any content error: before any work
     cache = SentenceCache(options.cache_dir or tour.root / ".audioguide-cache")
     publisher = Publisher(tour.audio_dir, force=options.force)
     require_writable(cache.folder, tour.audio_dir)
     remove_stale_temp_files(tour.audio_dir)
+
     narrations = select_narrations(tour, options)
     voices = VoicePicker(tour, offline=options.offline)
     report = BuildReport(narrations=[n.report for n in narrations])
@@ -73,13 +74,14 @@ def build(tour: Tour, options: BuildOptions) -> Iterator[Event]:
         settle=publisher.settle_if_published,
         publish=publisher.publish,
     )
-    yield from scheduler.run(pending)
+    yield from scheduler.run(pending)  # synthesize and assemble; publishes as narrations finish
 
     if options.whole_tour:
         report.removed = publisher.prune(tour)
     publisher.save()
+    # Notices before the posters: a poster error (a reserved stop id) must not hide them.
     yield from fallback_notices(report)
-    report.seconds = time.perf_counter() - started
+    report.seconds = time.perf_counter() - started  # the audio build; posters excluded
     yield Finished(report, make_posters(tour, options))
 
 
