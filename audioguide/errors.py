@@ -17,6 +17,10 @@ class BuildError(AudioguideError):
     """A build ran but some outputs could not be produced."""
 
 
+class PaperSizeError(AudioguideError):
+    """A poster paper size audioguide cannot print on."""
+
+
 class EngineError(Exception):
     """A speech engine could not synthesize; the build falls back to the next engine."""
 

@@ -20,7 +20,7 @@ from audioguide.audio.mp3 import Mp3Tags, encode_to_targets
 from audioguide.audio.pcm import resample, trim_silence
 from audioguide.build.cache import SentenceCache
 from audioguide.engines import Voice, get_engine
-from audioguide.engines.piper import set_thread_budget
+from audioguide.engines.registry import set_thread_budget
 from audioguide.errors import EngineError
 from audioguide.tour.schema import AudioSettings
 

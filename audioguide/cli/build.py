@@ -1,4 +1,4 @@
-"""audioguide build: check, synthesize what changed, make posters, report."""
+"""audioguide build: show the build's events (progress bar, notices), then the report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from audioguide.build.pipeline import AudioBuilder, BuildOptions, BuildReport, Notice
+from audioguide.build.pipeline import BuildOptions, BuildReport, Finished, Notice, build
+from audioguide.build.voices import check_engine_names
 from audioguide.errors import BuildError
 from audioguide.tour.load import require_tour
 
@@ -26,17 +27,20 @@ def run(
     cache_dir: Path | None,
     posters: bool,
 ) -> None:
-    tour, diags = require_tour(project)
+    # Unknown engine names are listed with every other problem of the tour, at their lines.
+    tour, diags = require_tour(project, check_engine_names)
     for warning in diags.warnings:
         click.echo(str(warning), err=True)
-    options = BuildOptions(offline, only, langs, force, jobs, cache_dir)
-    builder = AudioBuilder(tour, options)
+    options = BuildOptions(offline, only, langs, force, jobs, cache_dir, posters)
     show_bar = not as_json and sys.stdout.isatty()
     notices: list[Notice] = []
+    finished: Finished | None = None
     with contextlib.ExitStack() as stack:
         bar = None
-        for event in builder.run():
-            if isinstance(event, Notice):
+        for event in build(tour, options):
+            if isinstance(event, Finished):
+                finished = event
+            elif isinstance(event, Notice):
                 if show_bar:
                     notices.append(event)  # shown after the bar, which would overwrite them
                 else:
@@ -48,12 +52,11 @@ def run(
                 bar.update(event.done - bar.pos)  # the event's own count: never drifts
     for notice in notices:
         _echo_notice(notice)
-    poster_results = []
-    if posters and not only and not langs:
-        from audioguide.qr import build_posters
-
-        poster_results = build_posters(tour, force=force)
-    report = builder.report
+    assert finished is not None, "the build ended without its Finished event"
+    report, poster_report = finished.report, finished.posters
+    for warning in poster_report.warnings if poster_report else []:
+        click.echo(f"warning: {warning}", err=True)
+    poster_results = list(poster_report or [])
     if as_json:
         click.echo(json.dumps(_json_report(report, poster_results), ensure_ascii=False, indent=2))
     else:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from audioguide.tour.diagnostics import Diagnostics, Severity
+from audioguide.tour.diagnostics import Severity
 from audioguide.tour.load import format_problems, load_tour
-from audioguide.tour.model import Tour
 
 
 def run(project: Path, *, show_notes: bool = False) -> None:
     tour, diags = load_tour(project)
     if tour is not None:
+        from audioguide.build.voices import check_voices
         from audioguide.qr.check import check_printed_ids
 
         check_printed_ids(tour, diags)
@@ -30,26 +30,3 @@ def run(project: Path, *, show_notes: bool = False) -> None:
         raise click.ClickException(format_problems(diags).splitlines()[-1])
     stops = len(tour.stops) if tour else 0
     click.echo(f"OK: {stops} stops, {len(diags.warnings)} warning(s).")
-
-
-def check_voices(tour: Tour, diags: Diagnostics) -> None:
-    """Every configured voice must exist (an uninstalled Piper voice, a typo in an eSpeak voice);
-    only a chain with no usable engine at all is an error, since the build falls back."""
-    from audioguide.engines import get_engine
-    from audioguide.errors import EngineError
-
-    chains = [(tour.root / "tour.yaml", tour.config.voice_lines, tour.config.voices)]
-    chains += [(s.path / "stop.yaml", s.config.voice_lines, s.config.voices) for s in tour.stops]
-    for path, lines, voices in chains:
-        for lang, chain in voices.items():
-            problems = []
-            for choice in chain:
-                try:
-                    get_engine(choice.engine).resolve(lang, choice.voice, tour.root)
-                except EngineError as exc:
-                    problems.append(f"{choice}: {exc}")
-            line = lines.get(lang, 0)
-            if len(problems) == len(chain):
-                diags.error(path, line, f"no voice for '{lang}' can be used: {'; '.join(problems)}")
-            for problem in problems if len(problems) < len(chain) else []:
-                diags.warning(path, line, f"voices.{lang}: {problem} (the build will fall back)")

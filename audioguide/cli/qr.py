@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from audioguide.errors import PaperSizeError
 from audioguide.qr import PosterResult, build_posters
 from audioguide.tour.load import require_tour
 
@@ -18,7 +19,12 @@ def run(project: Path, *, paper: str | None, force: bool) -> None:
 
     # --force rewrites every poster and starts a new print run: codes of deleted stops are
     # forgotten, since the posters that carried them have been replaced.
-    report = build_posters(tour, paper=paper, force=force, reprint=force, progress=show)
+    try:
+        report = build_posters(tour, paper=paper, force=force, reprint=force, progress=show)
+    except PaperSizeError as exc:
+        raise click.BadParameter(exc.message, param_hint="--paper") from exc
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for path in report.removed:
         shown = path.relative_to(tour.root).as_posix()
         click.echo(f"  removed {shown} (its stop no longer exists)")

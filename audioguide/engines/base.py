@@ -33,6 +33,10 @@ class Engine(ABC):
     def synthesize(self, text: str, voice: Voice) -> Pcm:
         """Speak one sentence; raise EngineError on failure."""
 
+    @classmethod  # noqa: B027 - a deliberate no-op: engines without a model have nothing to share
+    def set_thread_budget(cls, threads: int) -> None:
+        """Cores this process may use for inference (0: all); engines that run models use it."""
+
     def has_voice(self, lang: str, project_root: Path) -> bool:
         from audioguide.errors import EngineError
 

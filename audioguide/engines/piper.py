@@ -63,6 +63,10 @@ def _fingerprint(model: Path) -> str:
 class PiperEngine(Engine):
     name = "piper"
 
+    @classmethod
+    def set_thread_budget(cls, threads: int) -> None:
+        set_thread_budget(threads)
+
     def resolve(self, lang: str, requested: str | None, project_root: Path) -> Voice:
         model: Path | None = None
         if requested and requested.endswith(".onnx"):

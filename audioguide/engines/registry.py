@@ -51,3 +51,10 @@ def display_name(engine: str | None) -> str | None:
 def get_engine(name: str) -> Engine:
     """One instance per engine per process (workers keep loaded models between sentences)."""
     return ENGINES[name].load()()
+
+
+def set_thread_budget(threads: int) -> None:
+    """Tell every engine how many cores this process may use for inference (build workers
+    each get their share of the machine)."""
+    for info in ENGINES.values():
+        info.load().set_thread_budget(threads)

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import click
-
 from audioguide.atomic import remove_stale_temp_files, write_if_changed
-from audioguide.errors import AudioguideError
+from audioguide.errors import AudioguideError, PaperSizeError
 from audioguide.i18n import translate
 from audioguide.qr import typeface
 from audioguide.qr.address import is_local, short_address
@@ -89,19 +87,17 @@ def build_posters(
     force: bool = False,
     reprint: bool = False,
     progress: Callable[[PosterResult], None] | None = None,
-    echo_warnings: bool = True,
 ) -> PosterReport:
     """Make every stop's poster files and qr/posters.pdf; return one result per stop.
 
     `force` redraws everything. `reprint` (audioguide qr --force) also starts a new print run:
     codes of stops that no longer exist are forgotten instead of guarded by `audioguide check`.
-    Warnings go to stderr as they are found unless `echo_warnings` is False; they are also
-    kept in the report.
+    Warnings are kept in the report's `warnings`, for the caller to show.
     """
     chosen = (paper or tour.config.qr.paper or DEFAULT_PAPER).upper()
     if chosen not in PAPER_MM:
         choices = ", ".join(PAPER_MM)
-        raise click.BadParameter(f"paper must be one of {choices}", param_hint="--paper")
+        raise PaperSizeError(f"paper must be one of {choices}")
     reserved = reserved_id_message(tour)
     if reserved:
         raise AudioguideError(reserved)
@@ -110,9 +106,6 @@ def build_posters(
         report.append(result)
         if progress:
             progress(result)
-    if echo_warnings:
-        for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
     return report
 
 

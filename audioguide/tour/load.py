@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from audioguide.errors import ContentError
@@ -196,9 +197,12 @@ def _check_numbers_and_ids(stops: list[Stop], diags: Diagnostics) -> None:
                 seen_aliases[alias] = stop
 
 
-def require_tour(root: Path) -> tuple[Tour, Diagnostics]:
-    """Load the tour or raise ContentError listing every error as path:line."""
+def require_tour(root: Path, *checks: Callable[[Tour, Diagnostics], None]) -> tuple[Tour, Diagnostics]:
+    """Load the tour or raise ContentError listing every error as path:line. `checks` add what
+    higher layers know (e.g. the engine names), so that one message lists every problem."""
     tour, diags = load_tour(root)
+    for check in checks if tour is not None else ():
+        check(tour, diags)
     if tour is None or diags.errors:
         raise ContentError(format_problems(diags))
     return tour, diags

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from audioguide.build.pipeline import AudioBuilder, BuildOptions, Progress
+from audioguide.build import pipeline
+from audioguide.build.pipeline import BuildOptions, BuildReport, Finished, Progress
 from audioguide.engines.espeak import EspeakEngine
 from audioguide.errors import EngineError
 from audioguide.tour.load import require_tour
@@ -27,20 +28,21 @@ STOPS = {
 }
 
 
-def run_builder(root: Path, **options) -> tuple[AudioBuilder, list[Progress]]:
+def run_builder(root: Path, **options) -> tuple[BuildReport, list[Progress]]:
     tour, _ = require_tour(root)
-    builder = AudioBuilder(tour, BuildOptions(**options))
-    progress = [event for event in builder.run() if isinstance(event, Progress)]
+    events = list(pipeline.build(tour, BuildOptions(**{"posters": False, **options})))
+    progress = [event for event in events if isinstance(event, Progress)]
     # Every unit of work is one step, and the bar ends full.
     assert [p.done for p in progress] == list(range(1, len(progress) + 1))
     assert not progress or progress[-1].done == progress[-1].total
-    return builder, progress
+    assert isinstance(events[-1], Finished)
+    return events[-1].report, progress
 
 
 def progress_labels(root: Path, jobs: int) -> list[str]:
-    builder, progress = run_builder(root, offline=True, jobs=jobs)
-    assert builder.report.workers == jobs
-    assert {n.status for n in builder.report.narrations} == {"built"}
+    report, progress = run_builder(root, offline=True, jobs=jobs)
+    assert report.workers == jobs
+    assert {n.status for n in report.narrations} == {"built"}
     return [p.label for p in progress]
 
 
@@ -105,9 +107,9 @@ def test_a_sentence_shared_by_two_narrations_is_spoken_once(make_tour) -> None:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_sentence_said_twice_in_one_narration(make_tour, jobs: int) -> None:
     stops = {f"stop-{n}": {"en": f"Stop {n}. Silence, please. Silence, please."} for n in range(3)}
-    builder, _ = run_builder(make_tour(languages=("en",), stops=stops), offline=True, jobs=jobs)
-    assert {n.status for n in builder.report.narrations} == {"built"}
-    assert builder.report.sentences_synthesized == 4
+    report, _ = run_builder(make_tour(languages=("en",), stops=stops), offline=True, jobs=jobs)
+    assert {n.status for n in report.narrations} == {"built"}
+    assert report.sentences_synthesized == 4
 
 
 def test_a_voice_failing_one_sentence_moves_only_its_narrations_on(make_tour, monkeypatch) -> None:
@@ -121,8 +123,8 @@ def test_a_voice_failing_one_sentence_moves_only_its_narrations_on(make_tour, mo
     set_voices(root, "a", "[{espeak: en-us}, {espeak: en}]")
     set_voices(root, "b", "[{espeak: en-029}, {espeak: en-us}]")
     fail_sentences(monkeypatch, {"en-US": "the first", "en-029": "the second"})
-    builder, _ = run_builder(root, offline=True, jobs=1)
-    reports = {n.stop_id: n for n in builder.report.narrations}
+    report, _ = run_builder(root, offline=True, jobs=1)
+    reports = {n.stop_id: n for n in report.narrations}
     assert {stop: n.status for stop, n in reports.items()} == {"a": "built", "b": "built"}
     assert (reports["a"].voice, reports["b"].voice) == ("en", "en-US")
     assert reports["a"].tried == ["espeak:en-us: en-US cannot say this"]
@@ -132,8 +134,8 @@ def test_a_narration_whose_voices_all_fail_fails_alone(make_tour, monkeypatch) -
     stops = {"a": {"en": "Bad for the first. Other words."}, "b": {"en": "Fine words. More fine words."}}
     root = make_tour(languages=("en",), stops=stops)
     fail_sentences(monkeypatch, {"en": "the first"})
-    builder, _ = run_builder(root, offline=True, jobs=1)
-    reports = {n.stop_id: n for n in builder.report.narrations}
+    report, _ = run_builder(root, offline=True, jobs=1)
+    reports = {n.stop_id: n for n in report.narrations}
     assert {stop: n.status for stop, n in reports.items()} == {"a": "failed", "b": "built"}
     assert "en cannot say this" in (reports["a"].error or "")
 
@@ -182,7 +184,8 @@ def test_a_worker_killed_mid_build_is_a_clear_error_and_the_next_build_completes
 
 @pytest.mark.slow
 def test_each_worker_gets_its_share_of_the_cores_for_piper() -> None:
-    from audioguide.engines.piper import PiperEngine, _load, set_thread_budget
+    from audioguide.engines.piper import PiperEngine, _load
+    from audioguide.engines.registry import set_thread_budget  # what each worker's initializer calls
 
     voice = PiperEngine().resolve("en", None, Path("."))
     try:

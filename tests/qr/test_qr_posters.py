@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from audioguide.cli import cli
+from audioguide.errors import AudioguideError, PaperSizeError
 from audioguide.i18n import translate
 from audioguide.qr import PosterResult, build_posters
 from audioguide.qr.codes import QUIET_ZONE, make_code
@@ -311,3 +312,11 @@ def test_decodes_from_a_simulated_distance(
     page = pypdfium2.PdfDocument(public_tour / "qr" / "wall.pdf")[0]
     image = page.render(scale=dpi / 72).to_pil().convert("L").filter(ImageFilter.GaussianBlur(0.6))
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"{PUBLIC}/s/wall"]
+
+
+def test_an_unknown_paper_size_is_an_audioguide_error_not_a_click_one(public_tour: Path) -> None:
+    tour, _ = require_tour(public_tour)
+    with pytest.raises(PaperSizeError, match="paper must be one of A4, A5, A6") as raised:
+        build_posters(tour, paper="B5")
+    assert isinstance(raised.value, AudioguideError)
+    assert not (public_tour / "qr").exists()

@@ -1,0 +1,130 @@
+"""What a build is asked to do, what it tells while it runs, and what it reports at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audioguide.qr import PosterReport
+
+
+@dataclass
+class BuildOptions:
+    offline: bool = False
+    only: list[str] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+    force: bool = False
+    jobs: int | None = None
+    cache_dir: Path | None = None
+    posters: bool = True  # made only by a whole build: without `only` and `langs`
+
+    @property
+    def whole_tour(self) -> bool:
+        """Every stop in every language: only then may outputs be removed or posters redrawn."""
+        return not self.only and not self.langs
+
+
+@dataclass
+class NarrationReport:
+    stop_id: str
+    lang: str
+    status: str = "pending"  # built | unchanged | failed
+    engine: str | None = None
+    voice: str | None = None
+    preferred_engine: str | None = None
+    duration: float | None = None
+    error: str | None = None
+    tried: list[str] = field(default_factory=list)  # "engine: why it was not used"
+
+    @property
+    def fallback(self) -> bool:
+        return bool(self.engine and self.preferred_engine and self.engine != self.preferred_engine)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stop": self.stop_id,
+            "lang": self.lang,
+            "status": self.status,
+            "engine": self.engine,
+            "voice": self.voice,
+            "preferred_engine": self.preferred_engine,
+            "fallback": self.fallback,
+            "duration": None if self.duration is None else round(self.duration, 3),
+            "error": self.error,
+            "fallback_reasons": self.tried,
+        }
+
+
+@dataclass
+class BuildReport:
+    narrations: list[NarrationReport] = field(default_factory=list)
+    sentences_synthesized: int = 0
+    sentences_cached: int = 0
+    engine_seconds: float = 0.0  # summed over workers: with N workers, up to N times the wall time
+    seconds: float = 0.0  # the audio build, posters excluded
+    workers: int = 1  # processes that synthesized and encoded (1: the build's own)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[NarrationReport]:
+        return [n for n in self.narrations if n.status == "failed"]
+
+    @property
+    def fallbacks(self) -> list[NarrationReport]:
+        return [n for n in self.narrations if n.status != "failed" and n.fallback]
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    level: str  # "warning" or "info"
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The last event: the build's report, and the posters' when this build made them."""
+
+    report: BuildReport
+    posters: PosterReport | None = None
+
+
+Event = Progress | Notice | Finished
+
+
+def fallback_notices(report: BuildReport) -> Iterator[Notice]:
+    """One line per (preferred engine, engine used, reason): which narrations fell back."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for narration in report.fallbacks:
+        if narration.status != "built":
+            continue
+        key = (
+            narration.preferred_engine or "",
+            f"{narration.engine} ({narration.voice})",
+            "; ".join(narration.tried),
+        )
+        groups.setdefault(key, []).append(f"{narration.stop_id} ({narration.lang})")
+    for (preferred, used, why), narrations in groups.items():
+        names = ", ".join(narrations)
+        if all(reason.endswith("(--offline)") for reason in why.split("; ")):
+            # Asked for: say it once, plainly, without alarm.
+            yield Notice(
+                "info",
+                f"offline: {len(narrations)} narration(s) used {used} instead of {preferred}: {names}."
+                f" A build with internet access replaces them with {preferred}.",
+            )
+        else:
+            yield Notice(
+                "warning",
+                f"FALLBACK: {len(narrations)} narration(s) used {used} instead of {preferred}"
+                f" [{why}]: {names}. A later build with {preferred} reachable replaces them.",
+            )
