@@ -45,6 +45,44 @@ def describe_holder(root: Path) -> str:
         return "another build"
 
 
+class BuildLock:
+    """The lock of one project; `try_acquire` for callers that say something before waiting."""
+
+    def __init__(self, root: Path, what: str) -> None:
+        self.root = root
+        self.what = what
+        self._lock = FileLock(root / LOCK_NAME, thread_local=False, fallback_to_soft=False)
+
+    def try_acquire(self) -> bool:
+        try:
+            self._lock.acquire(blocking=False)
+        except Timeout:
+            return False
+        self._leave_note()
+        return True
+
+    def acquire(self) -> None:
+        """Block until the other build ends."""
+        self._lock.acquire()
+        self._leave_note()
+
+    def refuse(self) -> BuildLocked:
+        return BuildLocked(
+            f"{describe_holder(self.root)} is building this project now; wait for it to finish,"
+            " or run the command again with --wait to wait for it"
+        )
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):
+            _holder_path(self.root).unlink()
+        self._lock.release()
+
+    def _leave_note(self) -> None:
+        note = {"what": self.what, "pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+        with contextlib.suppress(OSError):  # the note is a courtesy; the lock is what counts
+            write_if_changed(_holder_path(self.root), json.dumps(note).encode())
+
+
 @contextlib.contextmanager
 def build_lock(
     root: Path,
@@ -58,25 +96,14 @@ def build_lock(
     Busy: with `wait`, `on_wait(holder)` is called once (say so to the person) and the call
     blocks until the other build ends; without it, BuildLocked says who holds it and what to do.
     """
-    lock = FileLock(root / LOCK_NAME, thread_local=False, fallback_to_soft=False)
-    try:
-        lock.acquire(blocking=False)
-    except Timeout:
-        holder = describe_holder(root)
+    lock = BuildLock(root, what)
+    if not lock.try_acquire():
         if not wait:
-            raise BuildLocked(
-                f"{holder} is building this project now; wait for it to finish, or run the"
-                " command again with --wait to wait for it"
-            ) from None
+            raise lock.refuse()
         if on_wait is not None:
-            on_wait(holder)
+            on_wait(describe_holder(root))
         lock.acquire()
     try:
-        note = {"what": what, "pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-        with contextlib.suppress(OSError):  # the note is a courtesy; the lock is what counts
-            write_if_changed(_holder_path(root), json.dumps(note).encode())
         yield
     finally:
-        with contextlib.suppress(OSError):
-            _holder_path(root).unlink()
         lock.release()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from audioguide.atomic import remove_stale_temp_files
 from audioguide.build.cache import SentenceCache
+from audioguide.build.lock import BuildLock, describe_holder
 from audioguide.build.narration import NarrationJob
 from audioguide.build.publish import Publisher
 from audioguide.build.report import (
@@ -51,9 +52,28 @@ __all__ = [
 
 
 def build(tour: Tour, options: BuildOptions) -> Iterator[Event]:
-    """Build what changed in `tour`; the last event is Finished, with the report."""
-    started = time.perf_counter()
+    """Build what changed in `tour`; the last event is Finished, with the report.
+
+    One build at a time per project (build/lock.py): a second one waits (`options.wait`, with a
+    Notice saying for whom) or raises BuildLocked; it never interleaves its writes with another's.
+    """
     refuse_unknown_engines(tour)  # like any content error: before any work
+    lock = BuildLock(tour.root, options.who)
+    if not lock.try_acquire():
+        if not options.wait:
+            raise lock.refuse()
+        yield Notice(
+            "info", f"{describe_holder(tour.root)} is building this project; waiting for it to finish"
+        )
+        lock.acquire()
+    try:
+        yield from _build_locked(tour, options)
+    finally:
+        lock.release()
+
+
+def _build_locked(tour: Tour, options: BuildOptions) -> Iterator[Event]:
+    started = time.perf_counter()
     cache = SentenceCache(options.cache_dir or tour.root / ".audioguide-cache")
     publisher = Publisher(tour.audio_dir, force=options.force)
     require_writable(cache.folder, tour.audio_dir)

@@ -20,6 +20,8 @@ class BuildOptions:
     jobs: int | None = None
     cache_dir: Path | None = None
     posters: bool = True  # made only by a whole build: without `only` and `langs`
+    wait: bool = False  # another build of the project is running: wait for it (else BuildLocked)
+    who: str = "audioguide build"  # shown to the next build while this one holds the lock
 
     @property
     def whole_tour(self) -> bool:

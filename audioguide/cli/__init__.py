@@ -64,6 +64,7 @@ def check(project: Path, notes: bool) -> None:
     help="Sentence cache [default: .audioguide-cache in the project].",
 )
 @click.option("--no-posters", is_flag=True, help="Skip the QR posters.")
+@click.option("--wait", is_flag=True, help="If another build of this project is running, wait for it.")
 def build(
     project: Path,
     offline: bool,
@@ -74,6 +75,7 @@ def build(
     as_json: bool,
     cache_dir: Path | None,
     no_posters: bool,
+    wait: bool,
 ) -> None:
     """Synthesize narration audio and captions, and make the QR posters; only what changed."""
     from audioguide.cli.build import run
@@ -88,6 +90,7 @@ def build(
         as_json=as_json,
         cache_dir=cache_dir,
         posters=not no_posters,
+        wait=wait,
     )
 
 
@@ -105,11 +108,12 @@ def build(
     help="Rewrite every poster, as for a complete reprint: also forgets the ids of removed stops,"
     " so 'check' no longer guards their old printed codes.",
 )
-def qr(project: Path, paper: str | None, force: bool) -> None:
+@click.option("--wait", is_flag=True, help="If a build of this project is running, wait for it.")
+def qr(project: Path, paper: str | None, force: bool, wait: bool) -> None:
     """Make the printable QR posters (qr/posters.pdf and one SVG, PNG and PDF per stop)."""
     from audioguide.cli.qr import run
 
-    run(project, paper=paper.upper() if paper else None, force=force)
+    run(project, paper=paper.upper() if paper else None, force=force, wait=wait)
 
 
 @cli.command(short_help="Serve the visitor pages, audio and JSON API.")

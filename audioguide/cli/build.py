@@ -26,12 +26,13 @@ def run(
     as_json: bool,
     cache_dir: Path | None,
     posters: bool,
+    wait: bool = False,
 ) -> None:
     # Unknown engine names are listed with every other problem of the tour, at their lines.
     tour, diags = require_tour(project, check_engine_names)
     for warning in diags.warnings:
         click.echo(str(warning), err=True)
-    options = BuildOptions(offline, only, langs, force, jobs, cache_dir, posters)
+    options = BuildOptions(offline, only, langs, force, jobs, cache_dir, posters, wait=wait)
     show_bar = not as_json and sys.stdout.isatty()
     notices: list[Notice] = []
     finished: Finished | None = None
@@ -41,7 +42,7 @@ def run(
             if isinstance(event, Finished):
                 finished = event
             elif isinstance(event, Notice):
-                if show_bar:
+                if bar is not None:
                     notices.append(event)  # shown after the bar, which would overwrite them
                 else:
                     _echo_notice(event)

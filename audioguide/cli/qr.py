@@ -6,14 +6,24 @@ from pathlib import Path
 
 import click
 
+from audioguide.build.lock import build_lock
 from audioguide.errors import PaperSizeError
 from audioguide.qr import PosterResult, build_posters
 from audioguide.tour.load import require_tour
+from audioguide.tour.model import Tour
 
 
-def run(project: Path, *, paper: str | None, force: bool) -> None:
+def run(project: Path, *, paper: str | None, force: bool, wait: bool = False) -> None:
     tour, _ = require_tour(project)
+    with build_lock(tour.root, "audioguide qr", wait=wait, on_wait=_say_waiting):
+        _make_posters(tour, paper=paper, force=force)
 
+
+def _say_waiting(holder: str) -> None:
+    click.echo(f"{holder} is building this project; waiting for it to finish", err=True)
+
+
+def _make_posters(tour: Tour, *, paper: str | None, force: bool) -> None:
     def show(result: PosterResult) -> None:
         click.echo(f"  {result.number:>3}  {result.stop_id:<28} {result.status}")
 

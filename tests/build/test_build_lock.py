@@ -88,3 +88,61 @@ def test_threads_in_one_process_exclude_each_other(tmp_path: Path) -> None:
         thread.join()
     with build_lock(tmp_path, "audioguide build"):
         pass
+
+
+def run_build(root: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [
+        sys.executable,
+        "-m",
+        "audioguide",
+        "build",
+        "--project",
+        str(root),
+        "--offline",
+        "--jobs",
+        "1",
+    ]
+    return subprocess.Popen(
+        [*command, "--no-posters", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_a_build_while_another_runs_refuses_or_waits(tour_dir: Path) -> None:
+    holder = hold_in_subprocess(tour_dir, 120)
+    try:
+        refused = run_build(tour_dir)
+        _, err = refused.communicate(timeout=60)
+        assert refused.returncode == 1
+        assert "audioguide build" in err and "--wait" in err and "Traceback" not in err
+        assert not (tour_dir / "audio" / "manifest.json").exists()  # it did nothing at all
+        waited = run_build(tour_dir, "--wait")
+        assert waited.stderr is not None
+        said = waited.stderr.readline()  # blocks until the build says it waits
+        assert "waiting for it to finish" in said and waited.poll() is None
+    finally:
+        holder.kill()  # the other build ends (even by kill -9): the waiting one goes on
+        holder.wait()
+    _, err = waited.communicate(timeout=120)
+    assert waited.returncode == 0, err
+    assert (tour_dir / "audio" / "manifest.json").exists()
+
+
+def test_two_language_builds_at_once_both_land_in_the_manifest(tour_dir: Path) -> None:
+    """Issue 11: `--lang en` and `--lang ru` together used to leave an old entry behind, so a page
+    showed the old transcript with the new audio. With the lock one waits for the other."""
+    from tests.helpers.audio_checks import manifest
+
+    for lang, new in (("en", "The new gate of the memorial."), ("ru", "Новые ворота мемориала.")):
+        path = tour_dir / "stops" / "gate" / f"{lang}.md"
+        text = path.read_text(encoding="utf-8")
+        front_matter = text[: text.index("---\n", 4) + 4]
+        path.write_text(front_matter + new + "\n", encoding="utf-8")
+    builds = [run_build(tour_dir, "--lang", lang, "--wait") for lang in ("en", "ru")]
+    for process in builds:
+        _, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err
+    stops = manifest(tour_dir)["stops"]
+    assert stops["gate"]["en"]["transcript"][0]["text"] == ["The new gate of the memorial."]
+    assert stops["gate"]["ru"]["transcript"][0]["text"] == ["Новые ворота мемориала."]
+    assert {"en", "ru"} <= set(stops["wall"])
