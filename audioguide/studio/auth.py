@@ -143,6 +143,10 @@ def init_auth(app: Flask, secret: bytes, load_account: Callable[[int], Account |
     manager.login_message = None  # type: ignore[assignment]  # the sign-in page says it itself
     # No app-wide context processor: it would read the session on every visitor page.
     manager.init_app(app, add_context_processor=False)
+    # Its after_request only refreshes "remember me" cookies, which the studio never sets, and it
+    # touches the session on every response: since Flask 3.1.3 that adds "Vary: Cookie" to every
+    # visitor page too. Sessions are the studio's business only.
+    app.after_request_funcs[None].remove(manager._update_remember_cookie)
 
     @manager.user_loader
     def load_user(user_id: str) -> StaffUser | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_login import current_user
@@ -44,7 +44,7 @@ def ui_lang() -> str:
     return str(g.studio_lang)
 
 
-def t(key: str, **values: object) -> str:
+def t(key: str, /, **values: object) -> str:
     return translate(ui_lang(), key, **values)
 
 
@@ -91,3 +91,11 @@ def error_page(error: HTTPException) -> ResponseReturnValue:
     elif code == 429:
         response.headers["Retry-After"] = "60"
     return response
+
+
+@bp.route("/<path:anything>", methods=["GET", "POST"])
+def unknown(anything: str) -> ResponseReturnValue:
+    """Any other /studio address is the studio's, not a visitor page's (`/<lang>/<stop>`
+    would otherwise answer GET /studio/sign-out): signed out, it leads to the sign-in page like
+    every studio route; signed in, it is the studio's "not found"."""
+    abort(404)

@@ -293,7 +293,7 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def translate(lang: str, key: str, **values: object) -> str:
+def translate(lang: str, key: str, /, **values: object) -> str:
     """The string for `key` in `lang`, else English, else the key itself (visible, never a crash)."""
     text = STRINGS.get(lang, {}).get(key) or STRINGS[FALLBACK].get(key) or key
     return text.format(**values) if values else text
