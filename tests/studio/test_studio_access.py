@@ -45,7 +45,7 @@ def test_the_enumeration_finds_the_routes(app: Flask) -> None:
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_every_studio_route_refuses_the_signed_out(app: Flask, staff: Accounts, method: str) -> None:
     client = app.test_client()
-    for rule, url in studio_urls(app):
+    for _rule, url in studio_urls(app):
         response = client.open(url, method=method)
         if response.status_code in (302, 303):
             assert response.headers["Location"].startswith("/studio/sign-in"), url
