@@ -8,7 +8,7 @@ import math
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from audioguide.studio.accounts import AccountError, LastAdminError, Role, parse_languages
+from audioguide.studio.accounts import LastAdminError, Role, parse_languages
 from audioguide.studio.audit import PAGE_SIZE, Action, to_csv
 from audioguide.studio.auth import role_required
 from audioguide.studio.blueprint import bp, t
@@ -29,6 +29,15 @@ def users() -> ResponseReturnValue:
     )
 
 
+def _back_to_users(message: str, category: str = "message") -> ResponseReturnValue:
+    flash(message, category)
+    return redirect(url_for("studio.users"), 303)
+
+
+def _langs(languages: tuple[str, ...]) -> str:
+    return ",".join(languages) or "all"
+
+
 @bp.post("/users/<int:user_id>")
 @role_required(Role.ADMIN)
 def user_update(user_id: int) -> ResponseReturnValue:
@@ -42,17 +51,16 @@ def user_update(user_id: int) -> ResponseReturnValue:
     known = _tour_languages()
     unknown = [code for code in languages if code not in known]
     if unknown:
-        flash(t("unknown_languages", codes=", ".join(unknown), known=", ".join(known)), "error")
-        return redirect(url_for("studio.users"), 303)
+        return _back_to_users(
+            t("unknown_languages", codes=", ".join(unknown), known=", ".join(known)), "error"
+        )
     try:
-        updated = accounts.update(account.name, role=role, languages=languages)
+        new = accounts.update(account.name, role=role, languages=languages)
     except LastAdminError:
-        flash(t("last_admin"), "error")
-        return redirect(url_for("studio.users"), 303)
-    detail = f"role: {account.role} -> {updated.role}; languages: {','.join(account.languages) or 'all'}"
-    record(Action.USER_CHANGED, account.name, f"{detail} -> {','.join(updated.languages) or 'all'}")
-    flash(t("user_updated", name=account.name))
-    return redirect(url_for("studio.users"), 303)
+        return _back_to_users(t("last_admin"), "error")
+    langs = f"{_langs(account.languages)} -> {_langs(new.languages)}"
+    record(Action.USER_CHANGED, account.name, f"role: {account.role} -> {new.role}; languages: {langs}")
+    return _back_to_users(t("user_updated", name=account.name))
 
 
 @bp.post("/users/<int:user_id>/remove")
@@ -62,12 +70,10 @@ def user_remove(user_id: int) -> ResponseReturnValue:
     account = accounts.by_id(user_id) or abort(404)
     try:
         accounts.remove(account.name)
-    except AccountError:
-        flash(t("last_admin"), "error")
-        return redirect(url_for("studio.users"), 303)
+    except LastAdminError:
+        return _back_to_users(t("last_admin"), "error")
     record(Action.USER_REMOVED, account.name, f"role: {account.role}")
-    flash(t("user_removed", name=account.name))
-    return redirect(url_for("studio.users"), 303)
+    return _back_to_users(t("user_removed", name=account.name))
 
 
 @bp.get("/audit")
