@@ -63,8 +63,8 @@ def test_without_accounts_every_page_names_the_command(app: Flask) -> None:
     response = client.post("/studio/sign-in", data={"name": "x", "password": "y" * 12})
     assert response.status_code == 403
     # The stylesheet is served anyway, by the studio itself.
-    css = client.get("/studio/static/studio.css")
-    assert css.status_code == 200 and css.mimetype == "text/css"
+    with client.get("/studio/static/studio.css") as css:
+        assert css.status_code == 200 and css.mimetype == "text/css"
 
 
 def test_a_post_without_the_csrf_token_is_refused(signed_in) -> None:
