@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("audioguide.qr",),
     ("audioguide.published",),
     ("audioguide.build",),
-    ("audioguide.web",),
+    ("audioguide.web", "audioguide.studio"),
     ("audioguide.cli", "audioguide.__main__"),
 ]
 # Only the command line talks to the terminal; errors.py roots its tree in ClickException (as mkdocs).

@@ -152,5 +152,10 @@ def stats(project: Path, stats_db: Path | None, as_json: bool, days: int | None)
     run(project, stats_db=stats_db, as_json=as_json, days=days)
 
 
+# A group of subcommands (add, passwd, remove, list), defined in its own module.
+from audioguide.cli.users import users  # noqa: E402  (needs project_option above)
+
+cli.add_command(users)
+
 if __name__ == "__main__":
     cli()

@@ -19,7 +19,8 @@ from audioguide.published import Manifest
 from audioguide.tour.load import format_problems, load_tour
 
 # Behind a reverse proxy (TLS), set this to the proxy's address so that the API's absolute URLs
-# use the scheme and host the visitor used (X-Forwarded-Proto/-Host/-Port).
+# use the scheme and host the visitor used (X-Forwarded-Proto/-Host/-Port), and the studio sees
+# https (Secure cookies) and the client's address (X-Forwarded-For).
 TRUSTED_PROXY_ENV = "AUDIOGUIDE_TRUSTED_PROXY"
 
 
@@ -72,7 +73,9 @@ def run(
     if proxy:
         options = {
             "trusted_proxy": proxy,
-            "trusted_proxy_headers": "x-forwarded-proto x-forwarded-host x-forwarded-port",
+            # x-forwarded-for: the staff studio limits failed sign-ins per client address and
+            # writes it in its audit log; visitors' addresses are never stored.
+            "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port",
         }
     click.echo(f"Serving {tour.config.title.get(tour.default_language, '')} on {url}")
     waitress.serve(

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from audioguide import studio
 from audioguide.i18n import FALLBACK, STRINGS, translate
 from audioguide.stats import ScanCounter
 from audioguide.web import api, media, pages, security
@@ -52,6 +53,8 @@ def create_app(
     app.register_blueprint(media.bp)
     app.register_blueprint(api.bp)
     security.init_app(app)
+    # The staff studio at /studio (sign-in, roles, overview); the visitor pages never use it.
+    studio.init_app(app, root, stats_db=counter.path)
     app.register_error_handler(HTTPException, _http_error)
     app.wsgi_app = FastPages(app.wsgi_app, site)  # type: ignore[method-assign]
     return app

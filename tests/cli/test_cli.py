@@ -18,7 +18,9 @@ from audioguide import __version__
 from tests.helpers.audio_checks import build, describe, invoke, separate_runner, stderr_of
 
 REPO = Path(__file__).resolve().parents[2]
-COMMANDS = ("check", "build", "qr", "serve", "stats")
+COMMANDS = ("check", "build", "qr", "serve", "stats", "users")
+# Groups of subcommands: each subcommand takes --project.
+SUBCOMMANDS = {"users": ("add", "passwd", "remove", "list")}
 NARRATION_FIELDS = {
     "stop",
     "lang",
@@ -58,8 +60,11 @@ def test_help_lists_every_command_on_one_line(runner: CliRunner) -> None:
     for name, summary in listed.items():
         assert len(summary) > 10, f"{name} has no description"
     for command in COMMANDS:
-        sub = invoke(runner, command, "--help")
-        assert sub.exit_code == 0 and "--project" in sub.output, sub.output
+        for path in (
+            [(command, sub) for sub in SUBCOMMANDS[command]] if command in SUBCOMMANDS else [(command,)]
+        ):
+            sub = invoke(runner, *path, "--help")
+            assert sub.exit_code == 0 and "--project" in sub.output, sub.output
 
 
 def test_version(runner: CliRunner) -> None:

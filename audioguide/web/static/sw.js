@@ -5,7 +5,8 @@
      so seeking works in airplane mode.
    - Pages: the network first (fresh after a rebuild), the cached copy if the network fails or
      takes longer than a few seconds (a weak signal in a field).
-   - /s/<id>, / and /go (QR scans, keypad) are resolved from the cached offline list. */
+   - /s/<id>, / and /go (QR scans, keypad) are resolved from the cached offline list.
+   - /studio (staff) is left to the network, never cached. */
 "use strict";
 var PREFIX = "audioguide-";
 var NETWORK_TIMEOUT_MS = 4000;
@@ -18,6 +19,8 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  // The staff studio is never cached or answered from a cache: straight to the network.
+  if (/^\/studio(\/|$)/.test(url.pathname)) return;
   if (/^\/(media|img|a)\//.test(url.pathname)) {
     event.respondWith(fromCache(request, url));
   } else if (request.mode === "navigate") {
