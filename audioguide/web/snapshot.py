@@ -103,7 +103,6 @@ class Narrated:
 @dataclass(frozen=True, eq=False)  # compared by identity: one object per loaded version
 class Snapshot:
     tour: Tour
-    manifest: Manifest
     version: str
     media: Mapping[str, MediaFile]  # URL path -> file: the only files under /media and /img
     media_by_name: Mapping[str, MediaFile]  # URL path without its hash -> file
@@ -250,7 +249,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
     by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
     by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
     by_name = {_without_hash(url): file for url, file in media.items()}
-    return Snapshot(tour, manifest, version, media, by_name, narrated, images, by_key, by_number, verifier)
+    return Snapshot(tour, version, media, by_name, narrated, images, by_key, by_number, verifier)
 
 
 class Site:
