@@ -3,9 +3,9 @@
 A QR scan ends on a stop page, and a stop page is the same bytes for everyone, so once Flask
 has rendered it the answer needs no routing, no request object and no template: this WSGI
 middleware looks the path up in the current snapshot's PageCache (cache.py) and answers with
-the prepared bytes and headers (about three times less work per request). Anything else, including conditional
-requests, query strings and HEAD, goes to Flask, which stays the reference: tests compare
-both answers header by header.
+the prepared bytes and headers (about three times less work per request). Anything else,
+including conditional requests, query strings and HEAD, goes to Flask, which stays the
+reference: tests compare both answers header by header.
 """
 
 from __future__ import annotations

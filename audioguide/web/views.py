@@ -97,7 +97,7 @@ def stop_view(snap: Snapshot, stop: Stop, lang: str) -> StopView:
         image=snap.images.get(stop.id),
         needs_review=bool(narration and narration.needs_review),
         blocks=blocks,
-        transcript=(narrated and narrated.plain_text()) or script_text,
+        transcript=(narrated.plain_text() if narrated else None) or script_text,
         previous=StopLink.of(snap, previous, lang) if previous else None,
         next=StopLink.of(snap, following, lang) if following else None,
     )
