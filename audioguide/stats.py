@@ -25,6 +25,15 @@ from audioguide.scanlog import LoggedScan
 
 log = logging.getLogger(__name__)
 
+# Where the server writes and `audioguide stats` reads, unless --stats-db says otherwise.
+DEFAULT_DB_NAME = "stats.sqlite3"
+
+
+def stats_db_path(project: Path, stats_db: Path | None = None) -> Path:
+    """The scan database of a project: `stats_db` if given, else stats.sqlite3 in the project."""
+    return stats_db or project / DEFAULT_DB_NAME
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scans (
     day   TEXT NOT NULL,     -- YYYY-MM-DD, the server's local date

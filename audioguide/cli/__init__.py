@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from audioguide import __version__
+from audioguide.stats import DEFAULT_DB_NAME
 
 project_option = click.option(
     "--project",
@@ -23,7 +24,7 @@ stats_db_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="AUDIOGUIDE_STATS_DB",
     default=None,
-    help="Scan statistics database [default: stats.sqlite3 in the project].",
+    help=f"Scan statistics database [default: {DEFAULT_DB_NAME} in the project].",
 )
 
 

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from audioguide.stats import ScanRow, read_scans, summarize
+from audioguide.stats import ScanRow, read_scans, stats_db_path, summarize
 from audioguide.tour.load import load_tour
-
-DEFAULT_DB = "stats.sqlite3"
 
 
 def run(project: Path, *, stats_db: Path | None, as_json: bool, days: int | None) -> None:
-    path = stats_db or project / DEFAULT_DB
+    path = stats_db_path(project, stats_db)
     rows = read_scans(path, days=days)
     if as_json:
         click.echo(json.dumps(summarize(rows), ensure_ascii=False, indent=2))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from audioguide.qr.state import PosterState, PrintedCode, load_state, state_path
 from audioguide.tour.diagnostics import Diagnostics
+from audioguide.tour.model import scan_base
 
 if TYPE_CHECKING:
     from audioguide.tour.model import Tour
@@ -37,7 +38,7 @@ def unresolved_codes(tour: Tour, state: PosterState) -> list[PrintedCode]:
 
 def old_base_urls(tour: Tour, state: PosterState) -> list[str]:
     """Base URLs that built posters encode other than the tour's current base_url."""
-    bases = {code.url.rsplit("/s/", 1)[0] for code in state.printed.values()}
+    bases = {scan_base(code.url) for code in state.printed.values()}
     return sorted(bases - {tour.base_url})
 
 

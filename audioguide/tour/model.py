@@ -9,6 +9,20 @@ from audioguide.tour.lexicon import Lexicon
 from audioguide.tour.schema import StopConfig, TourConfig, VoiceChoice
 from audioguide.tour.script import Script
 
+# What a QR code encodes is {base_url}{SCAN_PREFIX}{id}: posters, `audioguide check` and the web
+# app's route all read this one definition, because a printed code must keep resolving.
+SCAN_PREFIX = "/s/"
+
+
+def scan_path(stop_id: str) -> str:
+    """The path a stop's QR code opens: the stable id, nothing else."""
+    return f"{SCAN_PREFIX}{stop_id}"
+
+
+def scan_base(url: str) -> str:
+    """The base URL a scan URL was made from (the part before /s/<id>)."""
+    return url.rsplit(SCAN_PREFIX, 1)[0]
+
 
 @dataclass
 class Narration:
@@ -71,7 +85,7 @@ class Tour:
 
     def stop_url(self, stop_id: str) -> str:
         """What a QR code encodes: the stable id, nothing else."""
-        return f"{self.base_url}/s/{stop_id}"
+        return self.base_url + scan_path(stop_id)
 
     def stop(self, stop_id: str) -> Stop | None:
         """Find a stop by its id or by one of its old ids (aliases)."""

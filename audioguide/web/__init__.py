@@ -14,14 +14,13 @@ from werkzeug.exceptions import HTTPException
 
 from audioguide import studio
 from audioguide.i18n import FALLBACK, STRINGS, translate
-from audioguide.stats import ScanCounter
+from audioguide.stats import ScanCounter, stats_db_path
 from audioguide.web import api, media, pages, security
 from audioguide.web.assets import Assets
+from audioguide.web.cache import SiteCache
 from audioguide.web.fastpath import FastPages
 from audioguide.web.snapshot import Site
 from audioguide.web.state import EXTENSION, WebState, state
-
-DEFAULT_STATS_DB = "stats.sqlite3"
 
 
 def create_app(
@@ -45,10 +44,12 @@ def create_app(
     app.jinja_env.lstrip_blocks = True
     site = Site(root, check_interval=(0.0 if testing else 1.0) if check_interval is None else check_interval)
     counter = ScanCounter(
-        stats_db or root / DEFAULT_STATS_DB,
+        stats_db_path(root, stats_db),
         flush_interval=(0.0 if testing else 5.0) if stats_flush_interval is None else stats_flush_interval,
     )
-    app.extensions[EXTENSION] = WebState(site, counter, Assets.load())
+    assets = Assets.load()
+    caches = SiteCache(site, assets)
+    app.extensions[EXTENSION] = WebState(site, counter, assets, caches)
     app.register_blueprint(pages.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(api.bp)
@@ -56,7 +57,7 @@ def create_app(
     # The staff studio at /studio (sign-in, roles, overview); the visitor pages never use it.
     studio.init_app(app, root, stats_db=counter.path)
     app.register_error_handler(HTTPException, _http_error)
-    app.wsgi_app = FastPages(app.wsgi_app, site)  # type: ignore[method-assign]
+    app.wsgi_app = FastPages(app.wsgi_app, site, caches)  # type: ignore[method-assign]
     return app
 
 

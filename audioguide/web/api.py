@@ -12,11 +12,10 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from audioguide.i18n import translate
-from audioguide.tour.model import Stop
 from audioguide.web.openapi import openapi_document
-from audioguide.web.render import ENGINE_NAMES, content_language, stop_title
 from audioguide.web.snapshot import MediaFile, Snapshot
-from audioguide.web.state import snapshot
+from audioguide.web.state import page_cache
+from audioguide.web.views import StopLink, StopView
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,14 +33,14 @@ def _language(snap: Snapshot) -> str:
     return lang
 
 
-def _link(snap: Snapshot, stop: Stop | None, lang: str) -> dict[str, Any] | None:
-    if stop is None:
+def _link(link: StopLink | None, lang: str) -> dict[str, Any] | None:
+    if link is None:
         return None
     return {
-        "id": stop.id,
-        "number": stop.number,
-        "title": stop_title(snap, stop, lang),
-        "url": _url(f"/api/v1/stops/{stop.id}?lang={lang}"),
+        "id": link.id,
+        "number": link.number,
+        "title": link.title,
+        "url": _url(f"/api/v1/stops/{link.id}?lang={lang}"),
     }
 
 
@@ -49,43 +48,37 @@ def _file(media: MediaFile | None) -> str | None:
     return _url(media.url) if media else None
 
 
-def stop_document(snap: Snapshot, stop: Stop, lang: str) -> dict[str, Any]:
-    content_lang = content_language(snap, stop, lang)
-    narration = stop.narrations.get(content_lang)
-    narrated = snap.narrated.get((stop.id, content_lang))
-    previous, following = snap.neighbours(stop)
-    image = snap.images.get(stop.id)
-    location = stop.config.location
+def stop_document(view: StopView) -> dict[str, Any]:
+    """A stop for apps: the same StopView the stop page is rendered from, with absolute URLs."""
+    stop, lang, narrated, location = view.stop, view.lang, view.narrated, view.location
     return {
         "id": stop.id,
         "number": stop.number,
         "aliases": list(stop.aliases),
-        "lang": content_lang,
-        "title": narration.title if narration else stop.id,
-        # What the audio says (the manifest), or the text file while nothing is built.
-        "transcript": (narrated and narrated.plain_text())
-        or (narration.script.plain_text() if narration else ""),
-        "needs_review": bool(narration and narration.needs_review),
+        "lang": view.content_lang,
+        "title": view.title,
+        "transcript": view.transcript,
+        "needs_review": view.needs_review,
         "page_url": _url(f"/{lang}/{stop.id}"),
         "audio_url": _file(narrated.audio) if narrated else None,
         "audio_type": narrated.audio.mimetype if narrated else None,
         "captions_url": _file(narrated.captions) if narrated else None,
-        "duration": narrated.duration if narrated else None,
+        "duration": view.duration,
         "bytes": narrated.audio.bytes if narrated else None,
         "sha256": narrated.audio.sha256 if narrated else None,
         "voice": {
             "synthetic": True,
             "engine": narrated.engine,
-            "engine_name": ENGINE_NAMES.get(narrated.engine or "", narrated.engine),
+            "engine_name": view.engine_name,
             "voice": narrated.voice,
             "fallback": narrated.fallback,
         }
         if narrated
         else None,
-        "image": _file(image),
+        "image": _file(view.image),
         "location": {"lat": location.lat, "lon": location.lon} if location else None,
-        "previous": _link(snap, previous, lang),
-        "next": _link(snap, following, lang),
+        "previous": _link(view.previous, lang),
+        "next": _link(view.next, lang),
     }
 
 
@@ -98,7 +91,8 @@ def _json(document: Any, status: int = 200) -> Response:
 
 @bp.get("/tour")
 def tour() -> Response:
-    snap = snapshot()
+    cache = page_cache()
+    snap = cache.snapshot
     lang = _language(snap)
     config = snap.tour.config
     return _json(
@@ -116,18 +110,18 @@ def tour() -> Response:
                 for code in snap.tour.languages
             ],
             "version": snap.version,
-            "stops": [stop_document(snap, stop, lang) for stop in snap.tour.stops],
+            "stops": [stop_document(view) for view in cache.views(lang).values()],
         }
     )
 
 
 @bp.get("/stops/<stop_id>")
 def stop(stop_id: str) -> Response:
-    snap = snapshot()
-    found = snap.find(stop_id)
+    cache = page_cache()
+    found = cache.snapshot.find(stop_id)
     if found is None:
         raise NotFound(f"no stop '{stop_id}'")
-    return _json(stop_document(snap, found, _language(snap)))
+    return _json(stop_document(cache.view(found, _language(cache.snapshot))))
 
 
 @bp.get("/openapi.json")

@@ -2,10 +2,10 @@
 
 A QR scan ends on a stop page, and a stop page is the same bytes for everyone, so once Flask
 has rendered it the answer needs no routing, no request object and no template: this WSGI
-middleware looks the path up in the current snapshot and answers with the prepared bytes and
-headers (about three times less work per request). Anything else, including conditional
-requests, query strings and HEAD, goes to Flask, which stays the reference: tests compare
-both answers header by header.
+middleware looks the path up in the current snapshot's PageCache (cache.py) and answers with
+the prepared bytes and headers (about three times less work per request). Anything else,
+including conditional requests, query strings and HEAD, goes to Flask, which stays the
+reference: tests compare both answers header by header.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from werkzeug.http import dump_cookie, http_date
 
+from audioguide.web.cache import SiteCache
 from audioguide.web.negotiation import LANG_COOKIE, LANG_COOKIE_MAX_AGE
 from audioguide.web.snapshot import Site
 
@@ -36,9 +37,10 @@ def language_cookie(lang: str, secure: bool) -> str:
 
 
 class FastPages:
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], site: Site) -> None:
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], site: Site, caches: SiteCache) -> None:
         self.wsgi_app = wsgi_app
         self.site = site
+        self.caches = caches
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if (
@@ -47,11 +49,11 @@ class FastPages:
             and "HTTP_IF_NONE_MATCH" not in environ
         ):
             snap = self.site.current()
-            page = snap.pages.get(environ.get("PATH_INFO", "")) if snap else None
+            page = self.caches.of(snap).fast_page(environ.get("PATH_INFO", "")) if snap else None
             if page is not None:
-                body, lang, headers = page
+                body, lang = page.body, page.lang
                 data = body.data
-                headers = [*headers, ("Date", http_date())]
+                headers = [*page.headers, ("Date", http_date())]
                 if body.gzipped is not None and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
                     data = body.gzipped
                     headers.append(("Content-Encoding", "gzip"))

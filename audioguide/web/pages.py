@@ -5,20 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, request
 
 from audioguide.i18n import translate
+from audioguide.tour.model import scan_path
 from audioguide.web.bodies import Body, body_headers, respond
+from audioguide.web.cache import FastPage, PageCache
 from audioguide.web.fastpath import language_cookie
 from audioguide.web.negotiation import LANG_COOKIE, choose_language
-from audioguide.web.render import (
-    home_body,
-    not_found_body,
-    offline_list,
-    render_not_found,
-    stop_body,
-    web_manifest,
-)
+from audioguide.web.render import render_not_found
 from audioguide.web.security import SECURITY_HEADERS
 from audioguide.web.snapshot import Snapshot
-from audioguide.web.state import snapshot, state
+from audioguide.web.state import page_cache, snapshot, state
 
 bp = Blueprint("pages", __name__)
 
@@ -50,11 +45,11 @@ def remember_language(response: Response, lang: str) -> Response:
     return response
 
 
-def page_response(snap: Snapshot, body: Body, lang: str) -> Response:
+def page_response(cache: PageCache, body: Body, lang: str) -> Response:
     """A page for everyone alike; from now on the fast path may answer it without Flask."""
-    if request.path not in snap.pages:
+    if cache.fast_page(request.path) is None:
         headers = {"Content-Type": body.mimetype, **body_headers(body, PAGE_CACHE)}
-        snap.pages[request.path] = (body, lang, (*headers.items(), *SECURITY_HEADERS))
+        cache.keep_for_fast_path(request.path, FastPage(body, lang, (*headers.items(), *SECURITY_HEADERS)))
     return remember_language(respond(body, request, PAGE_CACHE), lang)
 
 
@@ -67,11 +62,13 @@ def temporary_redirect(location: str) -> Response:
 
 
 def not_found_page(message: str | None = None) -> Response:
-    snap = snapshot()
-    lang = language_of_path(snap)
-    body = render_not_found(snap, lang, message) if message else not_found_body(snap, lang)
-    response = respond(body, request, "no-store", status=404)
-    return response
+    cache = page_cache()
+    lang = language_of_path(cache.snapshot)
+    if message:
+        body = render_not_found(cache.snapshot.tour, cache.assets, lang, message)
+    else:
+        body = cache.not_found(lang)
+    return respond(body, request, "no-store", status=404)
 
 
 @bp.get("/")
@@ -82,13 +79,13 @@ def root() -> Response:
 
 @bp.get("/<lang>/")
 def home(lang: str) -> Response:
-    snap = snapshot()
-    if lang not in snap.tour.languages:
+    cache = page_cache()
+    if lang not in cache.snapshot.tour.languages:
         return not_found_page()
-    return page_response(snap, home_body(snap, lang), lang)
+    return page_response(cache, cache.home(lang), lang)
 
 
-@bp.get("/s/<stop_id>")
+@bp.get(scan_path("<stop_id>"))
 def scan(stop_id: str) -> Response:
     """What every QR code points at: count the scan, then send the visitor to the stop's page."""
     snap = snapshot()
@@ -119,30 +116,29 @@ def typed_number() -> Response:
 
 @bp.get("/<lang>/<stop_id>")
 def stop_page(lang: str, stop_id: str) -> Response:
-    snap = snapshot()
-    stop = snap.find(stop_id)
-    if lang not in snap.tour.languages or stop is None:
+    cache = page_cache()
+    stop = cache.snapshot.find(stop_id)
+    if lang not in cache.snapshot.tour.languages or stop is None:
         return not_found_page()
     if stop.id != stop_id:  # an old id (alias) or capitals: the one address of this page
         return redirect(f"/{lang}/{stop.id}", 301)
-    return page_response(snap, stop_body(snap, stop, lang), lang)
+    return page_response(cache, cache.stop(stop, lang), lang)
 
 
 @bp.get("/<lang>/manifest.webmanifest")
 def manifest(lang: str) -> Response:
-    snap = snapshot()
-    if lang not in snap.tour.languages:
+    cache = page_cache()
+    if lang not in cache.snapshot.tour.languages:
         return not_found_page()
-    return respond(web_manifest(snap, lang), request, PAGE_CACHE)
+    return respond(cache.web_manifest(lang), request, PAGE_CACHE)
 
 
 @bp.get("/offline/<lang>.json")
 def offline(lang: str) -> Response:
-    snap = snapshot()
-    if lang not in snap.tour.languages:
+    cache = page_cache()
+    if lang not in cache.snapshot.tour.languages:
         return not_found_page()
-    body: Body = snap.cached(("offline", lang), lambda: offline_list(snap, lang))
-    return respond(body, request, PAGE_CACHE)
+    return respond(cache.offline_list(lang), request, PAGE_CACHE)
 
 
 @bp.get("/sw.js")

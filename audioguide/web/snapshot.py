@@ -1,9 +1,9 @@
 """What the server serves: the tour and the build outputs, reloaded when their files change.
 
 The server never synthesizes; it reads tour.yaml, the stops and audio/manifest.json. A snapshot
-holds everything derived from them (including rendered pages, filled lazily), and is replaced
-as a whole when a file changes, so a request sees one consistent version. Files are checked at
-most once per `check_interval` seconds: a stat of a few dozen files, not one per request.
+is the immutable data read from them, and is replaced as a whole when a file changes, so a
+request sees one consistent version; what is rendered from it lives in cache.py. Files are
+checked at most once per `check_interval` seconds: a stat of a few dozen files, not one per request.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from audioguide.published import (
     MANIFEST_NAME,
@@ -101,29 +100,19 @@ class Narrated:
         return self.published.plain_text()
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)  # compared by identity: one object per loaded version
 class Snapshot:
     tour: Tour
-    manifest: Manifest
     version: str
-    media: dict[str, MediaFile]  # URL path -> file: the only files under /media and /img
-    narrated: dict[tuple[str, str], Narrated]  # (stop id, lang)
-    images: dict[str, MediaFile]  # stop id -> image
-    stops_by_key: dict[str, Stop]  # id and every alias -> stop
-    stops_by_number: dict[int, Stop]
-    # Knows at which (mtime_ns, size) each file last held its manifest hash.
+    media: Mapping[str, MediaFile]  # URL path -> file: the only files under /media and /img
+    media_by_name: Mapping[str, MediaFile]  # URL path without its hash -> file
+    narrated: Mapping[tuple[str, str], Narrated]  # (stop id, lang)
+    images: Mapping[str, MediaFile]  # stop id -> image
+    stops_by_key: Mapping[str, Stop]  # id and every alias -> stop
+    stops_by_number: Mapping[int, Stop]
+    # Knows at which (mtime_ns, size) each file last held its manifest hash; its memory of
+    # checked files is the one thing that changes while a snapshot is served.
     verifier: FileVerifier
-    # Rendered bodies, filled on first use. Racing threads may both render; same bytes, harmless.
-    rendered: dict[Any, Any] = field(default_factory=dict)
-    # URL path -> (body, language, headers) of pages the fast path may answer (fastpath.py).
-    pages: dict[str, tuple[Any, str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
-
-    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        try:
-            return self.rendered[key]
-        except KeyError:
-            value = self.rendered[key] = make()
-            return value
 
     def holds_its_hash(self, media: MediaFile) -> bool:
         """True when the file still has the content its URL's hash names.
@@ -139,28 +128,21 @@ class Snapshot:
 
     def current_media(self, url: str) -> MediaFile | None:
         """The file a URL with an outdated hash asked for, under its current hash (or None)."""
-        parts = url.split("/", 3)  # "", "media", hash, "en/welcome.mp3"
-        if len(parts) != 4:
-            return None
-        return self.media_by_name.get(f"/{parts[1]}/{parts[3]}")
-
-    @property
-    def media_by_name(self) -> dict[str, MediaFile]:
-        return self.cached(
-            "media_by_name",
-            lambda: {f"/{f.url.split('/', 3)[1]}/{f.url.split('/', 3)[3]}": f for f in self.media.values()},
-        )
-
-    def stop_index(self, stop: Stop) -> int:
-        return self.tour.stops.index(stop)
+        return self.media_by_name.get(_without_hash(url)) if url.count("/") >= 3 else None
 
     def neighbours(self, stop: Stop) -> tuple[Stop | None, Stop | None]:
-        index = self.stop_index(stop)
         stops = self.tour.stops
+        index = stops.index(stop)
         return (
             stops[index - 1] if index > 0 else None,
             stops[index + 1] if index + 1 < len(stops) else None,
         )
+
+
+def _without_hash(url: str) -> str:
+    """/media/<hash>/en/welcome.mp3 -> /media/en/welcome.mp3"""
+    parts = url.split("/", 3)  # "", "media", hash, "en/welcome.mp3"
+    return f"/{parts[1]}/{parts[3]}"
 
 
 def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -266,7 +248,8 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             by_key.setdefault(alias, stop)
     by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
     by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
-    return Snapshot(tour, manifest, version, media, narrated, images, by_key, by_number, verifier)
+    by_name = {_without_hash(url): file for url, file in media.items()}
+    return Snapshot(tour, version, media, by_name, narrated, images, by_key, by_number, verifier)
 
 
 class Site:
@@ -280,6 +263,11 @@ class Site:
         self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
         self._next_check = 0.0
         self.current()
+
+    @property
+    def latest(self) -> Snapshot | None:
+        """The newest snapshot loaded, without looking at the files."""
+        return self._snapshot
 
     def current(self) -> Snapshot | None:
         """The snapshot to serve; None only if the tour could never be loaded."""

@@ -1,4 +1,5 @@
-"""What the views share: the tour snapshot, the scan counter and the static assets."""
+"""What the views share: the tour snapshot, what is rendered from it, the scan counter and the
+static assets."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import abort, current_app
 
 from audioguide.stats import ScanCounter
 from audioguide.web.assets import Assets
+from audioguide.web.cache import PageCache, SiteCache
 from audioguide.web.snapshot import Site, Snapshot
 
 EXTENSION = "audioguide"
@@ -18,6 +20,7 @@ class WebState:
     site: Site
     counter: ScanCounter
     assets: Assets
+    caches: SiteCache
 
 
 def state() -> WebState:
@@ -30,3 +33,8 @@ def snapshot() -> Snapshot:
     if current is None:
         abort(503)
     return current
+
+
+def page_cache() -> PageCache:
+    """What is rendered from the current tour (its snapshot is `.snapshot`); 503 as snapshot()."""
+    return state().caches.of(snapshot())
