@@ -7,8 +7,9 @@ language of the stop page the same phone opened next (the scan page sends it to 
 within seconds), else "und" (undetermined, BCP 47).
 
 Nothing about the visitor is kept: the address and user agent only pair a scan with the page
-that follows it, in memory, while the log is read. Each counted line is remembered by a digest,
-so importing the same log twice (or a rotated copy of it) counts each scan once.
+that follows it, in memory, while the log is read. A log is known by a digest of its first line
+and how many of its lines were counted, so importing it again (grown since, or a rotated and
+gzipped copy) counts only the lines after those: each scan once.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ UNDETERMINED = "und"
 
 @dataclass(frozen=True)
 class LoggedScan:
-    digest: bytes  # of the raw log line: the key that makes imports idempotent
+    line: int  # its line in the log, from 0: a re-import skips the lines counted before
     day: str  # YYYY-MM-DD, the date in the log's own time zone (as the live counter uses)
     stop: str  # the stop's current id (an alias is counted under it)
     lang: str
@@ -68,19 +69,19 @@ def scans_in(
     """
     scan_path = re.compile(re.escape(prefix) + r"/s/([^/?#]+)/?$")
     page_path = re.compile(re.escape(prefix) + r"/([a-z]{2,3}(?:-[A-Za-z0-9]+)*)/([^/?#]+)/?$")
-    # Scans still looking for their stop page: (address, user agent, stop) -> (time, digest).
-    waiting: dict[tuple[str, str, str], tuple[dt.datetime, bytes]] = {}
+    # Scans still looking for their stop page: (address, user agent, stop) -> (time, line).
+    waiting: dict[tuple[str, str, str], tuple[dt.datetime, int]] = {}
 
-    def undetermined(key: tuple[str, str, str], when: dt.datetime, digest: bytes) -> LoggedScan:
-        return LoggedScan(digest, when.date().isoformat(), key[2], UNDETERMINED)
+    def undetermined(key: tuple[str, str, str], when: dt.datetime, number: int) -> LoggedScan:
+        return LoggedScan(number, when.date().isoformat(), key[2], UNDETERMINED)
 
     def expire(now: dt.datetime) -> Iterator[LoggedScan]:
-        for key, (when, digest) in list(waiting.items()):
+        for key, (when, number) in list(waiting.items()):
             if now - when > PAIRING_WINDOW:
                 del waiting[key]
-                yield undetermined(key, when, digest)
+                yield undetermined(key, when, number)
 
-    for line in lines:
+    for number, line in enumerate(lines):
         match = _LINE.match(line)
         if not match or match["method"] != "GET" or not match["status"].startswith(("2", "3")):
             continue
@@ -96,19 +97,25 @@ def scans_in(
             stop = stops.get(scanned.group(1)) or stops.get(scanned.group(1).lower())
             if stop is None:
                 continue
-            digest = hashlib.blake2b(line.encode(), digest_size=16).digest()
             lang = (parse_qs(target.query).get("lang") or [""])[0]
             if lang in languages:
-                yield LoggedScan(digest, when.date().isoformat(), stop, lang)
+                yield LoggedScan(number, when.date().isoformat(), stop, lang)
             else:
-                waiting[addr, agent, stop] = (when, digest)
+                waiting[addr, agent, stop] = (when, number)
             continue
         page = page_path.match(path)
         if page and page.group(1) in languages:
             stop = stops.get(page.group(2))
             pending = waiting.pop((addr, agent, stop), None) if stop else None
             if pending is not None:
-                scanned_at, digest = pending
-                yield LoggedScan(digest, scanned_at.date().isoformat(), stop, page.group(1))  # type: ignore[arg-type]
-    for key, (when, digest) in waiting.items():
-        yield undetermined(key, when, digest)
+                scanned_at, scan_line = pending
+                yield LoggedScan(scan_line, scanned_at.date().isoformat(), stop, page.group(1))  # type: ignore[arg-type]
+    for key, (when, number) in waiting.items():
+        yield undetermined(key, when, number)
+
+
+def log_identity(path: Path) -> bytes | None:
+    """A digest of the log's first line: the same log, grown or rotated and gzipped, has the
+    same one. None for an empty log."""
+    first = next(iter(read_lines(path)), None)
+    return None if first is None else hashlib.blake2b(first.encode(), digest_size=16).digest()

@@ -17,11 +17,11 @@ import logging
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from audioguide.scanlog import LoggedScan
+from audioguide.scanlog import log_identity, read_lines, scans_in
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,11 @@ CREATE TABLE IF NOT EXISTS scans (
     count INTEGER NOT NULL,
     PRIMARY KEY (day, stop, lang)
 ) WITHOUT ROWID;
--- Access-log lines already counted by `audioguide stats import` (a digest, not the line).
-CREATE TABLE IF NOT EXISTS imported_lines (
-    digest BLOB PRIMARY KEY
+-- Logs read by `audioguide stats import`: a digest of each log's first line, and how many of
+-- its lines were counted (no line, address or user agent is stored).
+CREATE TABLE IF NOT EXISTS imported_logs (
+    log   BLOB PRIMARY KEY,
+    lines INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
 _UPSERT = (
@@ -138,22 +140,37 @@ class ScanCounter:
         self.flush()
 
 
-def import_scans(path: Path, scans: Iterable[LoggedScan]) -> tuple[int, int]:
-    """Count scans read from access logs, each log line once however often it is imported.
-    Returns (counted, already counted before). One transaction: an interrupted import counts
-    nothing, and running it again counts everything once."""
-    counted = skipped = 0
+def import_log(
+    path: Path, log: Path, *, stops: dict[str, str], languages: list[str], prefix: str = ""
+) -> tuple[int, int]:
+    """Count the scans of an access log, each line once however often the log is imported.
+    Returns (scans counted now, lines skipped as counted before). One transaction: an
+    interrupted import counts nothing, and running it again counts everything once."""
+    identity = log_identity(log)
+    if identity is None:
+        return 0, 0
     with contextlib.closing(_connect(path)) as connection, connection:
-        for scan in scans:
-            inserted = connection.execute(
-                "INSERT OR IGNORE INTO imported_lines (digest) VALUES (?)", (scan.digest,)
-            ).rowcount
-            if inserted:
+        row = connection.execute("SELECT lines FROM imported_logs WHERE log = ?", (identity,)).fetchone()
+        done = row[0] if row else 0
+        counted = 0
+        total = 0
+
+        def counting_lines() -> Iterator[str]:
+            nonlocal total
+            for line in read_lines(log):
+                total += 1
+                yield line
+
+        for scan in scans_in(counting_lines(), stops=stops, languages=languages, prefix=prefix):
+            if scan.line >= done:
                 connection.execute(_UPSERT, (scan.day, scan.stop, scan.lang, 1))
                 counted += 1
-            else:
-                skipped += 1
-    return counted, skipped
+        connection.execute(
+            "INSERT INTO imported_logs (log, lines) VALUES (?, ?)"
+            " ON CONFLICT (log) DO UPDATE SET lines = max(lines, excluded.lines)",
+            (identity, total),
+        )
+    return counted, min(done, total)
 
 
 def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = None) -> list[ScanRow]:

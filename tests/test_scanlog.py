@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from audioguide.scanlog import read_lines, scans_in
+from audioguide.scanlog import scans_in
+from audioguide.stats import import_log, read_scans
 
 STOPS = {"gate": "gate", "wall": "wall", "entrance": "gate"}
 LANGS = ["kk", "ru", "en"]
@@ -57,12 +58,21 @@ def test_site_under_a_path_prefix_and_common_format() -> None:
     assert counted(log, prefix="/guide") == [("2026-05-01", "gate", "en")]
 
 
-def test_the_same_line_has_the_same_digest_and_gzip_reads(tmp_path: Path) -> None:
-    text = line("10.0.0.1", "01/May/2026:10:00:00", "/s/gate?lang=en") + "\n"
-    plain, packed = tmp_path / "access.log", tmp_path / "access.log.2.gz"
-    plain.write_text(text, encoding="utf-8")
-    with gzip.open(packed, "wt", encoding="utf-8") as handle:
-        handle.write(text)
-    first = list(scans_in(read_lines(plain), stops=STOPS, languages=LANGS))
-    second = list(scans_in(read_lines(packed), stops=STOPS, languages=LANGS))
-    assert first == second and len(first) == 1
+def test_importing_a_log_again_grown_or_rotated_counts_each_scan_once(tmp_path: Path) -> None:
+    db, log = tmp_path / "stats.sqlite3", tmp_path / "access.log"
+    first = [line("10.0.0.1", "01/May/2026:10:00:00", "/s/gate?lang=en")]
+    log.write_text("\n".join(first) + "\n", encoding="utf-8")
+    assert import_log(db, log, stops=STOPS, languages=LANGS) == (1, 0)
+    assert import_log(db, log, stops=STOPS, languages=LANGS) == (0, 1)
+    grown = [
+        *first,
+        line("10.0.0.2", "01/May/2026:11:00:00", "/s/wall"),
+        line("10.0.0.2", "01/May/2026:11:00:03", "/kk/wall"),
+    ]
+    rotated = tmp_path / "access.log.1.gz"
+    with gzip.open(rotated, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(grown) + "\n")
+    assert import_log(db, rotated, stops=STOPS, languages=LANGS) == (1, 1)
+    assert import_log(db, rotated, stops=STOPS, languages=LANGS) == (0, 3)
+    rows = [(r.day, r.stop, r.lang, r.count) for r in read_scans(db)]
+    assert rows == [("2026-05-01", "gate", "en", 1), ("2026-05-01", "wall", "kk", 1)]

@@ -33,11 +33,13 @@ def test_scans_are_counted_per_stop_language_and_day(web_tour, tmp_path) -> None
         (today, "gate", "ru", 2),
         (today, "wall", "kk", 1),
     ]
-    # Nothing else is stored: one table with exactly these columns.
+    # Nothing else is stored: the counts, and (for log imports) how far each log was read.
     with sqlite3.connect(db) as connection:
         tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         columns = [r[1] for r in connection.execute("PRAGMA table_info(scans)")]
-    assert tables == ["scans"] and columns == ["day", "stop", "lang", "count"]
+        imported = [r[1] for r in connection.execute("PRAGMA table_info(imported_logs)")]
+    assert tables == ["scans", "imported_logs"] and columns == ["day", "stop", "lang", "count"]
+    assert imported == ["log", "lines"]
     assert b"10.1.2.3" not in db.read_bytes() and b"Phone" not in db.read_bytes()
 
 
