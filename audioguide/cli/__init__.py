@@ -129,11 +129,53 @@ def qr(project: Path, paper: str | None, force: bool) -> None:
     type=click.IntRange(1, 256),
     help="Worker threads of the production server.",
 )
-def serve(project: Path, host: str, port: int, dev: bool, stats_db: Path | None, threads: int) -> None:
+@click.option(
+    "--connection-limit",
+    default=500,
+    show_default=True,
+    type=click.IntRange(10, 100_000),
+    help="Open connections at most; beyond it new ones wait.",
+)
+@click.option(
+    "--per-address-limit",
+    # bench/slow_clients.py: 1,000 sockets dripping one byte every 4 s from one address lock
+    # every visitor out without a cap; with 100 (and --read-timeout 10) visitors keep p99 < 1 s.
+    default=100,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Open connections per client address (IPv6: per /64); 0 = no cap. The trusted proxy is exempt.",
+)
+@click.option(
+    "--read-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds a client has to send a whole request; slower connections are closed. 0 = no limit.",
+)
+@click.option(
+    "--idle-timeout",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds a keep-alive connection may sit idle between requests.",
+)
+def serve(
+    project: Path,
+    host: str,
+    port: int,
+    dev: bool,
+    stats_db: Path | None,
+    threads: int,
+    connection_limit: int,
+    per_address_limit: int,
+    read_timeout: float,
+    idle_timeout: int,
+) -> None:
     """Serve the visitor pages, audio and JSON API."""
-    from audioguide.cli.serve import run
+    from audioguide.cli.serve import ServeLimits, run
 
-    run(project, host=host, port=port, dev=dev, stats_db=stats_db, threads=threads)
+    limits = ServeLimits(connection_limit, per_address_limit, read_timeout, idle_timeout)
+    run(project, host=host, port=port, dev=dev, stats_db=stats_db, threads=threads, limits=limits)
 
 
 @cli.command(short_help="Show scans per stop, language and day.")

@@ -1,0 +1,197 @@
+"""Waitress with two defences against clients that hold connections without finishing a request.
+
+A phone-sized attack locked every visitor out: 520 sockets that each send one header byte every
+4 s fill waitress's connection limit (the byte keeps `channel_timeout` from firing), and then
+waitress stops accepting at all. WSGI middleware cannot help: it only sees complete requests.
+So the defence sits where connections are accepted and read:
+
+- a read deadline: a request (head and body) must arrive within `read_timeout` seconds of its
+  first byte, and the first request within `read_timeout` of the connection opening; otherwise
+  the connection is closed. Idle keep-alive connections between requests stay under waitress's
+  own `channel_timeout`.
+- a per-address cap: one address (an IPv6 /64, as one subscriber gets a whole /64) may hold at
+  most `per_address` connections; the next is answered 503 and closed at once. The trusted
+  reverse proxy is exempt, since every visitor arrives through it.
+
+Measured with bench/slow_clients.py (2 cores, visitors from 127.0.0.3, drip sockets from
+127.0.0.2): see docs/serving.md. A flood from thousands of addresses needs a buffering proxy
+(nginx) in front; docs/serving.md shows one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from waitress import wasyncore
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import MultiSocketServer, TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
+
+log = logging.getLogger(__name__)
+
+# Sent to a connection over the per-address cap, best effort (the socket is non-blocking).
+_REFUSAL = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+)
+# A summary of what was closed or refused, at most this often, so that an attack does not turn
+# into thousands of log lines a second on the server under attack.
+_REPORT_EVERY = 60.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What `audioguide serve` defends; 0 switches a defence off."""
+
+    per_address: int = 100
+    read_timeout: float = 10.0
+    exempt: frozenset[str] = field(default_factory=frozenset)  # e.g. the trusted proxy
+
+
+def address_key(addr: Any) -> str:
+    """The unit the per-address cap counts: the IPv4 address, or the IPv6 /64."""
+    host = str(addr[0] if isinstance(addr, tuple) else addr).split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+class GuardedChannel(HTTPChannel):
+    """An HTTP connection that remembers since when it has been reading a request."""
+
+    server: GuardedServer
+
+    def __init__(self, server: GuardedServer, sock: Any, addr: Any, adj: Adjustments, map: Any = None):
+        super().__init__(server, sock, addr, adj, map=map)
+        # The first request must start and finish within the deadline of the connection opening.
+        self.reading_since: float | None = self.creation_time
+        self.address_key = address_key(addr)
+        self._counted = True
+        server.per_address[self.address_key] += 1
+
+    def received(self, data: bytes) -> bool:
+        before = self.request
+        result = super().received(data)
+        if self.request is None:
+            self.reading_since = None  # every request read so far is complete
+        elif self.request is not before and (before is not None or self.reading_since is None):
+            self.reading_since = time.time()  # a new request began in this data
+        return result
+
+    def del_channel(self, map: Any = None) -> None:
+        super().del_channel(map)
+        if self._counted:  # close() may run more than once
+            self._counted = False
+            self.server.release(self.address_key)
+
+
+class GuardedServer(TcpWSGIServer):
+    """waitress's TCP server with a per-address cap at accept() and a request read deadline."""
+
+    channel_class = GuardedChannel
+
+    def __init__(self, application: Any, map: Any, *, limits: Limits, **kw: Any) -> None:
+        self.limits = limits
+        self.per_address: Counter[str] = Counter()
+        self._over: set[str] = set()  # addresses refused since they last dropped below the cap
+        self._closed_late = 0
+        self._refused = 0
+        self._next_report = time.time() + _REPORT_EVERY
+        super().__init__(application, map, **kw)
+
+    def handle_accept(self) -> None:
+        try:
+            accepted = self.accept()
+            if accepted is None:
+                return
+            conn, addr = accepted
+            self.set_socket_options(conn)
+        except OSError:
+            # As waitress does: a client that went away before accept() must not stop the server.
+            return
+        addr = self.fix_addr(addr)
+        key = address_key(addr)
+        cap = self.limits.per_address
+        if cap and key not in self.limits.exempt and self.per_address[key] >= cap:
+            self._refuse(conn, key)
+            return
+        self.channel_class(self, conn, addr, self.adj, map=self._map)
+
+    def _refuse(self, conn: Any, key: str) -> None:
+        self._refused += 1
+        if key not in self._over:
+            self._over.add(key)
+            log.warning(
+                "%s holds %d connections: refusing more (--per-address-limit)", key, self.per_address[key]
+            )
+        try:
+            conn.setblocking(False)
+            conn.send(_REFUSAL)
+        except OSError:
+            pass
+        conn.close()
+
+    def release(self, key: str) -> None:
+        self.per_address[key] -= 1
+        if self.per_address[key] <= 0:
+            del self.per_address[key]
+        if key in self._over and self.per_address[key] < self.limits.per_address:
+            self._over.discard(key)
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # idle connections: channel_timeout
+        deadline = self.limits.read_timeout
+        if deadline > 0:
+            cutoff = now - deadline
+            for channel in self.active_channels.values():
+                since = getattr(channel, "reading_since", None)
+                if since is not None and since < cutoff and not channel.will_close:
+                    channel.will_close = True  # closed by the I/O loop on its next pass
+                    self._closed_late += 1
+        if now >= self._next_report:
+            self._next_report = now + _REPORT_EVERY
+            if self._closed_late or self._refused:
+                log.warning(
+                    "last %.0f s: closed %d connections that sent no complete request within %g s"
+                    " (--read-timeout), refused %d over the per-address limit",
+                    _REPORT_EVERY,
+                    self._closed_late,
+                    deadline,
+                    self._refused,
+                )
+                self._closed_late = self._refused = 0
+
+
+def create_server(app: Any, *, limits: Limits, **options: Any) -> GuardedServer | MultiSocketServer:
+    """Like waitress.create_server (TCP only), with GuardedServer for every listening socket.
+
+    Raises OSError when an address cannot be bound (e.g. the port is in use).
+    """
+    adj = Adjustments(**options)
+    sockets: dict[int, Any] = {}
+    dispatcher = ThreadedTaskDispatcher()
+    servers: list[GuardedServer] = []
+    try:
+        for sockinfo in adj.listen:  # 'localhost' may mean 127.0.0.1 and ::1
+            servers.append(
+                GuardedServer(app, sockets, limits=limits, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
+            )
+    except OSError:
+        wasyncore.close_all(sockets)  # the sockets and wake-up pipes made before the failure
+        raise
+    dispatcher.set_thread_count(adj.threads)  # only once bound: a busy port starts no thread
+    if len(servers) == 1:
+        return servers[0]
+    listening = [(server.effective_host, server.effective_port) for server in servers]
+    return MultiSocketServer(sockets, adj, listening, dispatcher, servers[-1].log_info)
