@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Do slow clients lock visitors out? Normal requests while N sockets drip a request head.
 
-    python bench/slow_clients.py [--counts 0,520,1000] [--duration 20] [--repo DIR] [-- serve flags]
+    python bench/slow_clients.py [--counts 0,520,1000] [--duration 20] [--drip-addresses N]
+                                 [--repo DIR] [-- serve flags]
 
 For each count it starts `audioguide serve` afresh on a copy of the demo tour (synthetic audio,
 see bench/serve.py) on 127.0.0.1, opens that many sockets from 127.0.0.2 that each send one byte
@@ -36,6 +37,13 @@ DRIP_SOURCE = "127.0.0.2"
 VISITOR_SOURCE = "127.0.0.3"
 
 
+def drip_sources(args: argparse.Namespace) -> list[str]:
+    """127.0.0.2, or with --drip-addresses N: 127.0.1.1 ... 127.0.1.N (a flood from many places)."""
+    if args.drip_addresses <= 1:
+        return [DRIP_SOURCE]
+    return [f"127.0.{1 + n // 250}.{1 + n % 250}" for n in range(args.drip_addresses)]
+
+
 def scenario(args: argparse.Namespace, project: Path, pages: list[str], count: int, work: Path) -> str:
     port = free_port()
     # -P: the current folder must not shadow --repo (python -m puts it first on the path).
@@ -46,7 +54,7 @@ def scenario(args: argparse.Namespace, project: Path, pages: list[str], count: i
     log = work / f"serve-{count}.log"
     with (
         process(command, f"http://127.0.0.1:{port}/api/v1/tour", log, env),
-        DripClients("127.0.0.1", port, count, source=DRIP_SOURCE, interval=args.interval) as drips,
+        DripClients("127.0.0.1", port, count, source=drip_sources(args), interval=args.interval) as drips,
     ):
         time.sleep(args.interval + 1 if count else 0)  # every socket has sent its first bytes
         visits = visit("127.0.0.1", port, pages, source=VISITOR_SOURCE, seconds=args.duration)
@@ -65,6 +73,9 @@ def main() -> None:
     parser.add_argument("--counts", default="0,520,1000", help="drip socket counts, comma-separated")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of visitor requests per count")
     parser.add_argument("--interval", type=float, default=4.0, help="seconds between a drip socket's bytes")
+    parser.add_argument(
+        "--drip-addresses", type=int, default=1, help="spread the drip sockets over this many addresses"
+    )
     parser.add_argument("--repo", type=Path, default=REPO, help="the checkout whose audioguide to run")
     parser.add_argument("--tour", type=Path, default=REPO, help="the tour to copy (default: the demo)")
     parser.add_argument("serve_args", nargs="*", help="flags for audioguide serve (after --)")
@@ -77,6 +88,7 @@ def main() -> None:
     probe = [sys.executable, "-P", "-c", "import audioguide; print(audioguide.__file__)"]
     found = subprocess.run(probe, env={**os.environ, "PYTHONPATH": str(args.repo)}, capture_output=True)
     print(f"audioguide from {found.stdout.decode().strip()}, serve flags {args.serve_args or '(defaults)'}")
+    print(f"drip sockets from {', '.join(drip_sources(args)[:3])}{' ...' if args.drip_addresses > 3 else ''}")
     with tempfile.TemporaryDirectory(prefix="ag-slow-") as folder:
         work = Path(folder)
         project, pages = make_project(args.tour, work)

@@ -15,6 +15,7 @@ import socket
 import statistics
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 _HEAD = b"GET / HTTP/1.1\r\nHost: guide\r\nX-Drip: "  # then b"a" forever: never a complete head
@@ -28,12 +29,15 @@ class _Drip:
 
 
 class DripClients:
-    """`count` sockets from `source`, each dripping one header byte every `interval` seconds."""
+    """`count` sockets from `source` (or spread over several addresses), each dripping one header
+    byte every `interval` seconds."""
 
-    def __init__(self, host: str, port: int, count: int, *, source: str, interval: float = 4.0) -> None:
+    def __init__(
+        self, host: str, port: int, count: int, *, source: str | Sequence[str], interval: float = 4.0
+    ) -> None:
         self.address = (host, port)
         self.count = count
-        self.source = source
+        self.sources = [source] if isinstance(source, str) else list(source)
         self.interval = interval
         self.closed_by_server = 0  # closed (read deadline) or refused (cap), then opened again
         self._drips: list[_Drip] = []
@@ -41,8 +45,8 @@ class DripClients:
         self._thread = threading.Thread(target=self._run, name="drip", daemon=True)
 
     def __enter__(self) -> DripClients:
-        for _ in range(self.count):
-            self._drips.append(self._open())
+        for index in range(self.count):
+            self._drips.append(self._open(index))
         self._thread.start()
         return self
 
@@ -52,10 +56,10 @@ class DripClients:
         for drip in self._drips:
             drip.sock.close()
 
-    def _open(self) -> _Drip:
+    def _open(self, index: int) -> _Drip:
         sock = socket.socket()
         sock.setblocking(False)
-        sock.bind((self.source, 0))
+        sock.bind((self.sources[index % len(self.sources)], 0))
         sock.connect_ex(self.address)  # non-blocking: a server that stopped accepting must not stall us
         return _Drip(sock)
 
@@ -84,7 +88,7 @@ class DripClients:
                 if not self._alive(drip):
                     drip.sock.close()
                     self.closed_by_server += 1
-                    self._drips[index] = self._open()
+                    self._drips[index] = self._open(index)
                 pause = started + self.interval * (index + 1) / len(self._drips) - time.monotonic()
                 if pause > 0:
                     self._stop.wait(pause)
