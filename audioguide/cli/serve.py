@@ -28,12 +28,12 @@ TRUSTED_PROXY_ENV = "AUDIOGUIDE_TRUSTED_PROXY"
 
 @dataclass(frozen=True)
 class ServeLimits:
-    """The defended limits of the production server (docs/serving.md, bench/slow_clients.py)."""
+    """The defended limits of the production server; defaults and help in cli/__init__.py."""
 
-    connections: int = 500  # waitress stops accepting at this many open connections
-    per_address: int = 100  # per IPv4 address or IPv6 /64; 0 = no cap
-    read_timeout: float = 10.0  # seconds for a request head and body to arrive; 0 = none
-    idle_timeout: int = 60  # seconds a keep-alive connection may sit idle between requests
+    connections: int  # waitress stops accepting at this many open connections
+    per_address: int  # per IPv4 address or IPv6 /64; 0 = no cap and no fair share
+    read_timeout: float  # seconds for a request head and body to arrive; 0 = none
+    idle_timeout: int  # seconds a keep-alive connection may sit idle between requests
 
 
 def run(
@@ -44,7 +44,7 @@ def run(
     dev: bool,
     stats_db: Path | None,
     threads: int,
-    limits: ServeLimits | None = None,
+    limits: ServeLimits,
 ) -> None:
     from audioguide.web import DEFAULT_STATS_DB, create_app
 
@@ -87,7 +87,6 @@ def run(
     # Waitress logs a warning for every request that waits for a thread; under a burst of
     # visitors that is thousands of lines a second, which slows the server it reports on.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    limits = limits or ServeLimits()
     options: dict[str, object] = {}
     exempt: frozenset[str] = frozenset()
     proxy = os.environ.get(TRUSTED_PROXY_ENV)

@@ -12,6 +12,8 @@ So the defence sits where connections are accepted and read:
 - a per-address cap: one address (an IPv6 /64, as one subscriber gets a whole /64) may hold at
   most `per_address` connections; the next is answered 503 and closed at once. The trusted
   reverse proxy is exempt, since every visitor arrives through it.
+- a fair share at the connection limit: a newcomer takes the place of the stalest connection of
+  the address holding the most, so many addresses each under the cap cannot lock out the rest.
 
 Measured with bench/slow_clients.py (2 cores, visitors from 127.0.0.3, drip sockets from
 127.0.0.2): see docs/serving.md. A flood from thousands of addresses needs a buffering proxy
@@ -97,7 +99,8 @@ class GuardedChannel(HTTPChannel):
 
 
 class GuardedServer(TcpWSGIServer):
-    """waitress's TCP server with a per-address cap at accept() and a request read deadline."""
+    """waitress's TCP server with a per-address cap and fair share at accept(), and a request
+    read deadline."""
 
     channel_class = GuardedChannel
 
