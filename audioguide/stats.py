@@ -89,6 +89,7 @@ class ScanCounter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._atexit_registered = False
+        self._failing: str | None = None  # the last write error, logged once until writes work again
 
     def record(self, stop_id: str, lang: str, day: dt.date | None = None) -> None:
         key = ((day or dt.date.today()).isoformat(), stop_id, lang)
@@ -109,7 +110,10 @@ class ScanCounter:
 
     def _run(self) -> None:
         while not self._stop.wait(self.flush_interval):
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # flush() never raises; if it ever did, the counting must go on
+                log.exception("scan statistics: unexpected error; will try again")
 
     def flush(self) -> int:
         """Write pending counts; returns how many rows were written. Never raises."""
@@ -125,12 +129,25 @@ class ScanCounter:
                 connection,  # one transaction for the whole batch
             ):
                 connection.executemany(_UPSERT, rows)
-        except sqlite3.Error as exc:
-            # Keep the counts for the next attempt rather than losing them (a locked or full disk).
-            log.warning("could not write scan statistics to %s: %s", self.path, exc)
+        except Exception as exc:
+            # Keep the counts for the next attempt rather than losing them: a locked database, a
+            # full disk, or a folder that cannot be created (OSError, not sqlite3.Error, which
+            # once killed this thread on its first write and lost every scan after it).
             with self._lock:
                 self._pending.update(pending)
+            message = f"{type(exc).__name__}: {exc}"
+            if message != self._failing:  # once per distinct error, not every few seconds
+                self._failing = message
+                log.warning(
+                    "could not write scan statistics to %s (%s); the counts are kept in memory"
+                    " and written when it works again",
+                    self.path,
+                    message,
+                )
             return 0
+        if self._failing is not None:
+            self._failing = None
+            log.warning("scan statistics written to %s again", self.path)
         return len(rows)
 
     def close(self) -> None:
@@ -171,6 +188,21 @@ def import_log(
             (identity, total),
         )
     return counted, min(done, total)
+
+
+def check_database(path: Path) -> str | None:
+    """None when scan counts can be written to `path` (creating the folder and the table);
+    otherwise what is wrong and what to do, for `audioguide serve` to say at start."""
+    try:
+        with contextlib.closing(_connect(path)) as connection, connection:
+            connection.execute("SELECT count(*) FROM scans").fetchone()
+    except (OSError, sqlite3.Error) as exc:
+        return (
+            f"cannot write scan statistics to {path}: {exc}. Scans are counted in memory and"
+            " written once it works: make the folder writable for this user, or choose another"
+            " file with --stats-db (or AUDIOGUIDE_STATS_DB)."
+        )
+    return None
 
 
 def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = None) -> list[ScanRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -117,6 +118,39 @@ def qr(project: Path, paper: str | None, force: bool, wait: bool) -> None:
     run(project, paper=paper.upper() if paper else None, force=force, wait=wait)
 
 
+# The defended limits of `audioguide serve` (docs/serving.md): flag, default, type, help.
+# bench/slow_clients.py: 1,000 sockets dripping one byte every 4 s from one address lock every
+# visitor out of the previous server; with these defaults visitors keep p99 at 137 ms.
+_LIMITS: list[tuple[str, float, click.ParamType, str]] = [
+    ("--connection-limit", 500, click.IntRange(10, 100_000), "Open connections at most."),
+    (
+        "--per-address-limit",
+        100,
+        click.IntRange(0, 100_000),
+        "Open connections per client address (IPv6: per /64); at the connection limit the heaviest"
+        " address gives way to others. 0 = neither. The trusted proxy is exempt.",
+    ),
+    (
+        "--read-timeout",
+        10.0,
+        click.FloatRange(0, 3600),
+        "Seconds a client has to send a whole request; slower connections are closed. 0 = no limit.",
+    ),
+    (
+        "--idle-timeout",
+        60,
+        click.IntRange(1, 3600),
+        "Seconds a keep-alive connection may sit idle between requests.",
+    ),
+]
+
+
+def _limit_options(command: Callable[..., None]) -> Callable[..., None]:
+    for flag, default, kind, text in reversed(_LIMITS):
+        command = click.option(flag, default=default, show_default=True, type=kind, help=text)(command)
+    return command
+
+
 @cli.command(short_help="Serve the visitor pages, audio and JSON API.")
 @project_option
 @click.option(
@@ -134,11 +168,24 @@ def qr(project: Path, paper: str | None, force: bool, wait: bool) -> None:
     type=click.IntRange(1, 256),
     help="Worker threads of the production server.",
 )
-def serve(project: Path, host: str, port: int, dev: bool, stats_db: Path | None, threads: int) -> None:
+@_limit_options
+def serve(
+    project: Path,
+    host: str,
+    port: int,
+    dev: bool,
+    stats_db: Path | None,
+    threads: int,
+    connection_limit: int,
+    per_address_limit: int,
+    read_timeout: float,
+    idle_timeout: int,
+) -> None:
     """Serve the visitor pages, audio and JSON API."""
-    from audioguide.cli.serve import run
+    from audioguide.cli.serve import ServeLimits, run
 
-    run(project, host=host, port=port, dev=dev, stats_db=stats_db, threads=threads)
+    limits = ServeLimits(connection_limit, per_address_limit, read_timeout, idle_timeout)
+    run(project, host=host, port=port, dev=dev, stats_db=stats_db, threads=threads, limits=limits)
 
 
 @cli.command(short_help="Show scans per stop, language and day.")

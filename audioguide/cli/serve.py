@@ -5,23 +5,36 @@ Waitress by default (see docs/serving.md for why); Flask's debug server only wit
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 import click
 
-from audioguide.errors import ContentError
+from audioguide.errors import AudioguideError, ContentError
 from audioguide.published import Manifest
+from audioguide.stats import check_database
 from audioguide.tour.load import format_problems, load_tour
 
 # Behind a reverse proxy (TLS), set this to the proxy's address so that the API's absolute URLs
 # use the scheme and host the visitor used (X-Forwarded-Proto/-Host/-Port), and the studio sees
 # https (Secure cookies) and the client's address (X-Forwarded-For).
 TRUSTED_PROXY_ENV = "AUDIOGUIDE_TRUSTED_PROXY"
+
+
+@dataclass(frozen=True)
+class ServeLimits:
+    """The defended limits of the production server; defaults and help in cli/__init__.py."""
+
+    connections: int  # waitress stops accepting at this many open connections
+    per_address: int  # per IPv4 address or IPv6 /64; 0 = no cap and no fair share
+    read_timeout: float  # seconds for a request head and body to arrive; 0 = none
+    idle_timeout: int  # seconds a keep-alive connection may sit idle between requests
 
 
 def run(
@@ -32,8 +45,9 @@ def run(
     dev: bool,
     stats_db: Path | None,
     threads: int,
+    limits: ServeLimits,
 ) -> None:
-    from audioguide.web import create_app
+    from audioguide.web import DEFAULT_STATS_DB, create_app
 
     project = project.resolve()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -50,14 +64,20 @@ def run(
     if not manifest.narrations:
         click.echo("No audio built yet: run 'audioguide build'. Pages are served without it.", err=True)
 
-    app = create_app(project, stats_db=stats_db)
+    database = stats_db or project / DEFAULT_STATS_DB
+    problem = check_database(database)
+    if problem:
+        # Visitors matter more than the counts: say what is wrong and serve anyway.
+        click.echo(f"Warning: {problem}", err=True)
+
+    app = create_app(project, stats_db=database)
     url = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
     if dev:
         click.echo(f"Development server (not for visitors) on {url}")
         app.run(host=host, port=port, debug=True, use_reloader=True, threaded=True)
         return
 
-    import waitress
+    from audioguide.web import guard
 
     # systemd and Docker stop a service with SIGTERM; exiting through SystemExit runs the atexit
     # hook that writes the last scan counts.
@@ -69,6 +89,7 @@ def run(
     # visitors that is thousands of lines a second, which slows the server it reports on.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     options: dict[str, object] = {}
+    exempt: frozenset[str] = frozenset()
     proxy = os.environ.get(TRUSTED_PROXY_ENV)
     if proxy:
         options = {
@@ -77,16 +98,42 @@ def run(
             # writes it in its audit log; visitors' addresses are never stored.
             "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port",
         }
+        # Every visitor arrives through the proxy: its address must not be capped.
+        exempt = frozenset({guard.address_key(proxy)})
+    per_address = 0 if proxy == "*" else limits.per_address
+    try:
+        server = guard.create_server(
+            app,
+            limits=guard.Limits(per_address=per_address, read_timeout=limits.read_timeout, exempt=exempt),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="audioguide",
+            asyncore_use_poll=True,  # select() stops at 1024 sockets
+            connection_limit=limits.connections,
+            # Slow phones on a weak signal hold a connection open; waitress buffers for them.
+            channel_timeout=limits.idle_timeout,
+            # How often idle connections and overdue requests are looked for: every second, so
+            # that a read deadline of 10 s closes a slow client after 10 to 11 s.
+            cleanup_interval=1,
+            # The app answers only GET and HEAD: no request has a body worth more than this, and
+            # a browser's request head is a few KB (waitress's defaults are 1 GB and 256 KB).
+            max_request_body_size=64 * 1024,
+            max_request_header_size=64 * 1024,
+            **options,
+        )
+    except OSError as exc:
+        raise AudioguideError(_bind_problem(exc, host, port)) from None
     click.echo(f"Serving {tour.config.title.get(tour.default_language, '')} on {url}")
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="audioguide",
-        asyncore_use_poll=True,  # select() stops at 1024 sockets
-        connection_limit=500,
-        # Slow phones on a weak signal hold a connection open; waitress buffers for them.
-        channel_timeout=60,
-        **options,
-    )
+    server.run()
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use: stop the other server, or choose another"
+            f" port with --port {port + 1 if port < 65535 else 8000}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}: use a port above 1023 (--port 8000) or a proxy"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}; check --host and --port"

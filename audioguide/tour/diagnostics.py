@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -33,9 +34,13 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def _add(self, path: Path, line: int, severity: Severity, message: str) -> None:
-        try:
-            shown = path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
+        # As the staff see it in the project: a stop folder that is a symlink keeps its name.
+        views = ((Path(os.path.abspath(path)), self.root), (path.resolve(), self.root.resolve()))
+        for candidate, root in views:
+            if candidate.is_relative_to(root):
+                shown = candidate.relative_to(root).as_posix()
+                break
+        else:
             shown = str(path)
         self.items.append(Diagnostic(shown, line, severity, message))
 

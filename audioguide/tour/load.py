@@ -125,6 +125,15 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
                 f"stop id '{folder.name}' must match [a-z0-9][a-z0-9-]* (lower case, digits, dashes)",
             )
             continue
+        if not folder.resolve().is_relative_to(root):
+            # A link to a folder elsewhere would publish files nobody reviewed in this project.
+            diags.error(
+                folder,
+                0,
+                f"stop folder is a link to {folder.resolve()}, outside the project: copy that folder"
+                " into stops/ (the guide publishes only what is inside the project)",
+            )
+            continue
         if not stop_yaml.is_file():
             diags.error(stop_yaml, 0, "missing: every stop folder needs a stop.yaml with its number")
             continue

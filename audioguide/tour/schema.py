@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audioguide.tour.diagnostics import Diagnostics
+from audioguide.tour.images import check_image
 from audioguide.tour.yamlfile import LineDict
 
 STOP_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -80,7 +81,8 @@ class TourConfig:
 class StopConfig:
     number: int | None = None
     aliases: list[str] = field(default_factory=list)
-    image: str | None = None
+    image: str | None = None  # set only when check_image accepted it
+    image_type: str = ""  # its Content-Type, as Pillow read it
     location: Location | None = None
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     number_line: int = 1
@@ -299,11 +301,11 @@ def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
         if not isinstance(stop["image"], str) or not stop["image"].strip():
             diags.error(path, stop.line_of("image"), "'image' must be a file name next to stop.yaml")
         else:
-            config.image = stop["image"].strip()
-            if not (path.parent / config.image).is_file():
-                diags.error(
-                    path, stop.line_of("image"), f"image '{config.image}' not found next to stop.yaml"
-                )
+            checked = check_image(path.parent, stop["image"].strip())
+            if isinstance(checked, str):
+                diags.error(path, stop.line_of("image"), checked)
+            else:  # only a checked image is ever published
+                config.image, config.image_type = stop["image"].strip(), checked.mimetype
     if "location" in stop:
         location = _expect_mapping(stop["location"], path, stop.line_of("location"), diags, "location")
         warn_unknown_keys(location, LOCATION_KEYS, path, diags, "location")

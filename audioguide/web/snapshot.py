@@ -238,7 +238,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                 digest = sha256_file(path)
                 url = f"/img/{digest[:HASH_LENGTH]}/{stop.id}/{path.name}"
                 images[stop.id] = media[url] = MediaFile(
-                    path, url, digest, stat.st_size, media_type(path.name)
+                    path, url, digest, stat.st_size, stop.config.image_type or media_type(path.name)
                 )
                 verifier.known[path] = (stat.st_mtime_ns, stat.st_size)
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]

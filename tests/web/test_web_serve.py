@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import socket
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,40 +11,96 @@ from urllib.parse import urlsplit
 import pytest
 
 from audioguide.cli import cli
+from audioguide.web.guard import Limits
 from tests.helpers.web_fixtures import running_server
 
 
-def test_serve_runs_waitress_by_default(runner, web_tour, monkeypatch) -> None:
-    import waitress
+class _Server:
+    def run(self) -> None:
+        pass
 
-    calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **options: calls.append((app, options)))
+
+def _capture(monkeypatch) -> list[tuple[object, dict]]:
+    """Replaces the server: records (app, options) instead of listening."""
+    from audioguide.web import guard
+
+    calls: list[tuple[object, dict]] = []
+
+    def create_server(app, **options):
+        calls.append((app, options))
+        return _Server()
+
+    monkeypatch.setattr(guard, "create_server", create_server)
+    return calls
+
+
+def test_serve_runs_waitress_by_default(runner, web_tour, monkeypatch) -> None:
+    calls = _capture(monkeypatch)
     result = runner.invoke(cli, ["serve", "--project", str(web_tour), "--port", "8765", "--threads", "6"])
     assert result.exit_code == 0, result.output
     ((app, options),) = calls
     assert options["port"] == 8765 and options["threads"] == 6 and options["host"] == "127.0.0.1"
     assert "trusted_proxy" not in options
+    # The defended limits and their documented defaults (docs/serving.md).
+    assert options["connection_limit"] == 500 and options["channel_timeout"] == 60
+    assert options["limits"] == Limits(per_address=100, read_timeout=10.0)
     assert app.test_client().get("/en/gate").status_code == 200
 
 
-def test_serve_trusts_a_configured_proxy(runner, web_tour, monkeypatch) -> None:
-    import waitress
+def test_serve_limits_are_options(runner, web_tour, monkeypatch) -> None:
+    calls = _capture(monkeypatch)
+    args = ["serve", "-p", str(web_tour), "--connection-limit", "900", "--per-address-limit", "0"]
+    args += ["--read-timeout", "2.5", "--idle-timeout", "30"]
+    assert runner.invoke(cli, args).exit_code == 0
+    options = calls[0][1]
+    assert options["connection_limit"] == 900 and options["channel_timeout"] == 30
+    assert options["limits"] == Limits(per_address=0, read_timeout=2.5)
 
-    calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **options: calls.append(options))
+
+def test_serve_trusts_a_configured_proxy(runner, web_tour, monkeypatch) -> None:
+    calls = _capture(monkeypatch)
     monkeypatch.setenv("AUDIOGUIDE_TRUSTED_PROXY", "127.0.0.1")
     assert runner.invoke(cli, ["serve", "--project", str(web_tour)]).exit_code == 0
-    assert calls[0]["trusted_proxy"] == "127.0.0.1"
-    assert "x-forwarded-proto" in calls[0]["trusted_proxy_headers"]
+    options = calls[0][1]
+    assert options["trusted_proxy"] == "127.0.0.1"
+    assert "x-forwarded-proto" in options["trusted_proxy_headers"]
+    # Every visitor arrives through the proxy: its address is not capped.
+    assert options["limits"].exempt == frozenset({"127.0.0.1"})
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(runner, web_tour) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--project", str(web_tour), "--port", str(port)])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last == (
+        f"Error: port {port} on 127.0.0.1 is already in use: stop the other server, or choose"
+        f" another port with --port {port + 1}"
+    )
+    assert "Traceback" not in result.output and "Serving" not in result.output
+
+
+def test_serve_warns_when_statistics_cannot_be_written(runner, web_tour, tmp_path, monkeypatch) -> None:
+    _capture(monkeypatch)
+    (tmp_path / "taken").write_text("a file where the folder should be")
+    db = tmp_path / "taken" / "stats.sqlite3"
+    result = runner.invoke(cli, ["serve", "-p", str(web_tour), "--stats-db", str(db)])
+    assert result.exit_code == 0, result.output  # visitors first: the guide is served anyway
+    assert f"Warning: cannot write scan statistics to {db}" in result.output
+    assert "--stats-db" in result.output
 
 
 def test_dev_uses_flasks_debug_server(runner, web_tour, monkeypatch) -> None:
-    import waitress
     from flask import Flask
+
+    from audioguide.web import guard
 
     calls = []
     monkeypatch.setattr(Flask, "run", lambda self, **options: calls.append(options))
-    monkeypatch.setattr(waitress, "serve", lambda *a, **k: pytest.fail("waitress in --dev"))
+    monkeypatch.setattr(guard, "create_server", lambda *a, **k: pytest.fail("waitress in --dev"))
     assert runner.invoke(cli, ["serve", "--project", str(web_tour), "--dev"]).exit_code == 0
     assert calls[0]["debug"] is True
 

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from audioguide.cli import cli
-from audioguide.stats import ScanCounter, read_scans, summarize
+from audioguide.stats import ScanCounter, check_database, read_scans, summarize
 from audioguide.web import create_app
 
 
@@ -126,3 +126,50 @@ def test_stats_default_database_is_in_the_project(runner, web_tour) -> None:
     assert (web_tour / "stats.sqlite3").is_file()
     result = runner.invoke(cli, ["stats", "--project", str(web_tour), "--json"])
     assert json.loads(result.output)["totals"]["scans"] == 1
+
+
+def test_counts_survive_a_database_folder_that_cannot_be_created(tmp_path, caplog) -> None:
+    """Issue 11: the thread died on its first write (an OSError, not sqlite3.Error) and every
+    later scan was lost. Now it logs once, keeps the counts and writes them when it can."""
+    import time
+
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the folder should be")
+    db = blocker / "stats.sqlite3"
+    assert check_database(db) is not None and str(db) in check_database(db)
+    counter = ScanCounter(db, flush_interval=0.02)
+    counter.record("gate", "en")
+    time.sleep(0.2)  # several failed writes
+    counter.record("gate", "en")
+    time.sleep(0.1)
+    assert counter._thread is not None and counter._thread.is_alive()
+    failures = [r for r in caplog.records if "could not write scan statistics" in r.getMessage()]
+    assert len(failures) == 1 and str(db) in failures[0].getMessage()  # once, not every 20 ms
+    blocker.unlink()  # the operator fixes it
+    deadline = time.monotonic() + 5
+    while not db.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    counter.close()
+    assert [(r.stop, r.count) for r in read_scans(db)] == [("gate", 2)]
+    assert check_database(db) is None
+
+
+def test_an_unexpected_error_does_not_stop_the_thread(tmp_path, monkeypatch) -> None:
+    import time
+
+    import audioguide.stats
+
+    counter = ScanCounter(tmp_path / "s.db", flush_interval=0.02)
+    calls = []
+
+    def broken(path):
+        calls.append(path)
+        raise MemoryError("not a sqlite3.Error")
+
+    monkeypatch.setattr(audioguide.stats, "_connect", broken)
+    counter.record("wall", "kk")
+    time.sleep(0.15)
+    assert len(calls) >= 2 and counter._thread is not None and counter._thread.is_alive()
+    monkeypatch.undo()
+    counter.close()
+    assert read_scans(tmp_path / "s.db")[0].count == 1
