@@ -18,7 +18,7 @@ import click
 
 from audioguide.errors import AudioguideError, ContentError
 from audioguide.published import Manifest
-from audioguide.stats import check_database
+from audioguide.stats import check_database, stats_db_path
 from audioguide.tour.load import format_problems, load_tour
 
 # Behind a reverse proxy (TLS), set this to the proxy's address so that the API's absolute URLs
@@ -47,7 +47,7 @@ def run(
     threads: int,
     limits: ServeLimits,
 ) -> None:
-    from audioguide.web import DEFAULT_STATS_DB, create_app
+    from audioguide.web import create_app
 
     project = project.resolve()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -64,7 +64,7 @@ def run(
     if not manifest.narrations:
         click.echo("No audio built yet: run 'audioguide build'. Pages are served without it.", err=True)
 
-    database = stats_db or project / DEFAULT_STATS_DB
+    database = stats_db_path(project, stats_db)
     problem = check_database(database)
     if problem:
         # Visitors matter more than the counts: say what is wrong and serve anyway.
