@@ -120,7 +120,10 @@ def noisy(pcm: Pcm, snr_db: float, seed: int) -> Pcm:
 
     signal = pcm.samples.astype(np.float64)
     speech = signal[np.abs(signal) > 0.005 * 32768]
-    noise = sosfilt(butter(4, 4000, fs=pcm.sample_rate, output="sos"), np.random.default_rng(seed).standard_normal(len(signal)))
+    noise = sosfilt(
+        butter(4, 4000, fs=pcm.sample_rate, output="sos"),
+        np.random.default_rng(seed).standard_normal(len(signal)),
+    )
     noise *= np.sqrt(np.mean(speech**2) / np.mean(noise**2) / 10 ** (snr_db / 10))
     return Pcm(np.clip(np.round(signal + noise), -32768, 32767).astype(np.int16), pcm.sample_rate)
 
@@ -138,7 +141,9 @@ def conditions(case: Case, seed: int) -> dict[str, tuple[Pcm, list[tuple[float, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--keep", type=Path, help="build into (and reuse) this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
@@ -158,8 +163,12 @@ def main() -> None:
             timings.append((case.stop, name, recording.seconds, time.process_time() - started))
             errors.setdefault(name, []).extend(abs(a[0] - t[0]) for a, t in zip(aligned, truth, strict=True))
 
-    print(f"\n{len(cases)} English stops, {len(cases[0].truth)}-{max(len(c.truth) for c in cases)} sentences each")
-    print(f"{'condition':<18} {'cues':>5} {'median s':>9} {'p95 s':>7} {'max s':>7}  target median <= {TARGET_MEDIAN_S}, p95 <= {TARGET_P95_S}")
+    print(
+        f"\n{len(cases)} English stops, {len(cases[0].truth)}-{max(len(c.truth) for c in cases)} sentences each"
+    )
+    print(
+        f"{'condition':<18} {'cues':>5} {'median s':>9} {'p95 s':>7} {'max s':>7}  target median <= {TARGET_MEDIAN_S}, p95 <= {TARGET_P95_S}"
+    )
     for name, values in errors.items():
         median, p95 = np.median(values), np.percentile(values, 95)
         ok = "ok" if median <= TARGET_MEDIAN_S and p95 <= TARGET_P95_S else "MISSED"
