@@ -82,6 +82,26 @@ def align_sentences(
     return _tidy(_snap(mapped, pauses), recording.seconds)
 
 
+def join_sentences(sentences: list[Pcm], gaps_s: list[float]) -> tuple[Pcm, list[tuple[float, float]]]:
+    """Sentences joined with the silence before each (as the build joins them): the guide, and
+    each sentence's (start, end) in it. All sentences must share one sample rate."""
+    if not sentences or len(gaps_s) != len(sentences):
+        raise ValueError("one gap per sentence")
+    rate = sentences[0].sample_rate
+    pieces: list[np.ndarray] = []
+    spans: list[tuple[float, float]] = []
+    position = 0
+    for pcm, gap in zip(sentences, gaps_s, strict=True):
+        if pcm.sample_rate != rate:
+            raise ValueError("the sentences have different sample rates")
+        pieces.append(np.zeros(round(gap * rate), np.int16))
+        position += len(pieces[-1])
+        spans.append((position / rate, (position + len(pcm.samples)) / rate))
+        pieces.append(pcm.samples)
+        position += len(pcm.samples)
+    return Pcm(np.concatenate(pieces), rate), spans
+
+
 def _check_spans(spans: list[tuple[float, float]], seconds: float) -> None:
     if not spans:
         raise AlignmentError("no sentences to align")
