@@ -33,6 +33,20 @@ EDGE_MARGIN_S = 0.03  # as the build's trim keeps before a sentence's first soun
 MIN_SENTENCE_S = 0.2
 
 
+# A narration read in this many words a minute is plausible: calm memorial reading runs about
+# 120-160, a brisk one 180-200; outside 80-220 the file is most likely not this text (another
+# take, a truncated export, minutes of silence).
+PLAUSIBLE_WPM = (80.0, 220.0)
+
+
+def words_per_minute_plausible(text_words: int, seconds: float) -> bool:
+    """Whether a recording of `seconds` can be a reading of a text of `text_words` words."""
+    if text_words <= 0 or seconds <= 0:
+        return False
+    low, high = PLAUSIBLE_WPM
+    return low <= text_words * 60 / seconds <= high
+
+
 class AlignmentError(ValueError):
     """The recording cannot be aligned to the text (wrong file, far too short or long, silent)."""
 
