@@ -167,7 +167,8 @@ def _warp(guide: np.ndarray, rec: np.ndarray) -> np.ndarray:
     against the stretch of recording it can fall in, the path's end left free, and only the
     first half of each window kept before the next starts from where that half ended. Memory is
     then bounded by one window and time grows linearly with the length. On the demo's stops
-    (all past MAX_CELLS) the start errors are the same as with one pass to the millisecond.
+    (all past MAX_CELLS) the snapped start errors equal one pass's to the millisecond; unsnapped,
+    the worst p95 went from 0.057 s to 0.066 s.
     """
     n, m = len(guide), len(rec)
     if n * m <= MAX_CELLS:
