@@ -10,6 +10,7 @@ from audioguide.errors import ContentError
 from audioguide.tour.diagnostics import Diagnostics
 from audioguide.tour.lexicon import Lexicon
 from audioguide.tour.model import Narration, Stop, Tour
+from audioguide.tour.recording import read_recording
 from audioguide.tour.schema import (
     FRONT_MATTER_KEYS,
     STOP_ID,
@@ -63,6 +64,7 @@ def read_narration(path: Path, lang: str, diags: Diagnostics) -> Narration | Non
         diags.error(path, meta.line_of("needs_review"), "'needs_review' must be true or false")
         needs_review = True
     notes = meta.get("notes")
+    recording = read_recording(meta, path, diags)
     body_line = text.count("\n", 0, match.end()) + 1
     body = text[match.end() :]
     script = parse_script(body, lang, path=path, first_line=body_line, diagnostics=diags)
@@ -72,7 +74,9 @@ def read_narration(path: Path, lang: str, diags: Diagnostics) -> Narration | Non
         )
     if notes:
         diags.note(path, meta.line_of("notes"), f"staff note: {' '.join(str(notes).split())}")
-    return Narration(lang, path, str(title).strip(), script, needs_review, str(notes) if notes else None)
+    return Narration(
+        lang, path, str(title).strip(), script, needs_review, str(notes) if notes else None, recording
+    )
 
 
 def _read_lexicon(path: Path, diags: Diagnostics) -> Lexicon:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audioguide.tour.lexicon import Lexicon
+from audioguide.tour.recording import Recording
 from audioguide.tour.schema import StopConfig, TourConfig, VoiceChoice
 from audioguide.tour.script import Script
 
@@ -34,6 +35,7 @@ class Narration:
     script: Script
     needs_review: bool = False
     notes: str | None = None
+    recording: Recording | None = None  # a person's reading, spoken instead of a voice engine
 
 
 @dataclass

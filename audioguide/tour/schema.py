@@ -30,7 +30,7 @@ AUDIO_KEYS = (
 QR_KEYS = ("error_correction", "paper")
 STOP_KEYS = ("number", "aliases", "image", "location", "voices")
 LOCATION_KEYS = ("lat", "lon")
-FRONT_MATTER_KEYS = ("title", "needs_review", "notes")
+FRONT_MATTER_KEYS = ("title", "needs_review", "notes", "recording", "narrator")
 
 
 @dataclass(frozen=True)
