@@ -135,8 +135,9 @@ def render_stop(snap: Snapshot, stop: Stop, lang: str) -> Body:
     return Body.of(html, HTML)
 
 
-def render_home(snap: Snapshot, lang: str) -> Body:
-    stops = [
+# issue 12 (h6-visitor): the stop list is shared by the home page and the 404 page.
+def stop_links(snap: Snapshot, lang: str) -> list[dict[str, Any]]:
+    return [
         {
             "id": stop.id,
             "number": stop.number,
@@ -145,6 +146,10 @@ def render_home(snap: Snapshot, lang: str) -> Body:
         }
         for stop in snap.tour.stops
     ]
+
+
+def render_home(snap: Snapshot, lang: str) -> Body:
+    stops = stop_links(snap, lang)
     # The home page's own few KB are left out of the size it announces: it cannot contain itself.
     size = sum(item["bytes"] for item in offline_files(snap, lang, include_home=False))
     html = render_template(
@@ -158,7 +163,12 @@ def render_home(snap: Snapshot, lang: str) -> Body:
 
 
 def render_not_found(snap: Snapshot, lang: str, message: str | None = None) -> Body:
-    html = render_template("not_found.html", **_common(snap, lang, "error", ""), message=message)
+    html = render_template(
+        "not_found.html",
+        **_common(snap, lang, "error", ""),
+        message=message,
+        stops=stop_links(snap, lang),  # issue 12 (h6-visitor): "choose a stop from the list"
+    )
     return Body.of(html, HTML)
 
 
