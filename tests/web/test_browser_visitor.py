@@ -129,19 +129,30 @@ CLS_OBSERVER = """
 
 
 def test_no_layout_shift_on_a_slow_network(browser, web_tour: Path, tmp_path: Path) -> None:
+    held: list = []
     with running_server(web_tour, tmp_path / "stats.sqlite3") as (base, _):
         for path in ("/kk/", "/kk/wall", "/en/gate"):
+            held.clear()
             context, page, _ = phone(browser, locale="kk-KZ")
             page.add_init_script(CLS_OBSERVER)
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
-            # DevTools' "Slow 3G": 2 s round trips, 50 KB/s (the script arrives after first paint).
-            cdp.send(
-                "Network.emulateNetworkConditions",
-                {"offline": False, "latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000},
+            # DevTools' "Slow 3G": 2 s round trips, 50 KB/s.
+            conditions = {"latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
+            cdp.send("Network.emulateNetworkConditions", {"offline": False, **conditions})
+            # And the script, deferred, arrives only after the page is shown (as on a weak signal).
+            context.route("**/app.js", lambda route: held.append(route))
+            page.goto(base + path, wait_until="commit", timeout=60_000)
+            page.wait_for_function(
+                "() => performance.getEntriesByType('paint').length > 0", polling=100, timeout=60_000
             )
-            page.goto(base + path, timeout=60_000)
-            page.wait_for_function("() => document.documentElement.classList.contains('js')", timeout=60_000)
+            page.wait_for_timeout(300)
+            assert held, "app.js was not requested"
+            for route in held:
+                route.continue_()
+            page.wait_for_function(
+                "() => document.documentElement.classList.contains('js')", polling=100, timeout=60_000
+            )
             page.wait_for_timeout(500)
             cls = page.evaluate("window.__cls")
             assert cls < 0.02, (path, cls)
