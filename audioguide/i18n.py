@@ -17,17 +17,40 @@ STRINGS: dict[str, dict[str, str]] = {
         "listen": "Слушайте",
         "scan_to_listen": "Отсканируйте, чтобы слушать",
         "or_type": "или наберите",
-        "stop": "Остановка",
+        "stop": "Точка",
     },
     "kk": {
         "listen": "Тыңдаңыз",
         "scan_to_listen": "Тыңдау үшін сканерлеңіз",
         "or_type": "немесе теріңіз",
-        "stop": "Аялдама",
+        "stop": "Нысан",
     },
 }
 
 FALLBACK = "en"
+
+
+# The word for a tour "stop" is a choice awaiting native-speaker review (issue 12). A bus-stop
+# word (ru «остановка», kk «аялдама») does not suit a memorial; a museum would say
+# ru «точка маршрута» (short «точка») and kk «нысан» (as in «тарихи-мәдени мұра нысаны», a
+# heritage site). Every string that carries the word, in one list to review and change together:
+STOP_WORD_KEYS = (
+    "stop",
+    "all_stops",
+    "stops_heading",
+    "keypad_heading",
+    "stop_number",
+    "no_such_stop",
+    "not_found_title",
+    "not_found_text",
+    "no_audio",
+    "previous_stop",
+    "next_stop",
+    "stop_navigation",
+    "last_stop",
+    "auto_next",
+    "auto_next_soon",
+)
 
 
 def translate(lang: str, key: str) -> str:
@@ -54,7 +77,7 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "not_found_title": "Stop not found",
         "not_found_text": (
             "We could not find this stop. Please check the number on the sign,"
-            " or choose a stop from the list."
+            " or choose a stop from the list below."
         ),
         "back_to_tour": "Back to the tour",
         "not_ready": "The guide is being prepared. Please try again in a moment.",
@@ -87,23 +110,39 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "offline_no_space": "There is not enough free storage on this phone.",
         "offline_remove": "Remove the downloaded tour",
         "offline_removed": "The downloaded tour was removed.",
+        "loading": "Loading the audio…",
+        "audio_failed": (
+            "The audio could not be loaded. Check the connection and press {play} to try again."
+            " The text below tells the same story."
+        ),
+        "audio_offline": (
+            "There is no connection, and this audio is not saved on the phone. The text below tells"
+            " the same story; you can listen once you have a signal."
+        ),
+        "transcript_hint_click": "Click a sentence to listen from there.",
+        "transcript_hint_keys": (
+            "Press Enter on a sentence to listen from there. The arrow keys move between sentences."
+        ),
+        "auto_next": "Continue to the next stop automatically",
+        "auto_next_soon": "The next stop, {title}, starts in a few seconds.",
+        "stay_here": "Stay here",
         "megabytes": "{size} MB",
     },
     "ru": {
         "language_name": "Русский",
         "language": "Язык",
         "skip_to_content": "Перейти к содержанию",
-        "all_stops": "Все остановки",
-        "stops_heading": "Остановки",
-        "keypad_heading": "Введите номер остановки",
+        "all_stops": "Все точки маршрута",
+        "stops_heading": "Точки маршрута",
+        "keypad_heading": "Введите номер точки",
         "keypad_hint": "Номер указан на табличке рядом с QR-кодом.",
-        "stop_number": "Номер остановки",
+        "stop_number": "Номер точки",
         "go": "Перейти",
         "delete_digit": "Стереть последнюю цифру",
-        "no_such_stop": "Остановки с номером {number} нет.",
-        "not_found_title": "Остановка не найдена",
+        "no_such_stop": "Точки с номером {number} нет.",
+        "not_found_title": "Точка маршрута не найдена",
         "not_found_text": (
-            "Мы не нашли эту остановку. Проверьте номер на табличке или выберите остановку из списка."
+            "Мы не нашли эту точку маршрута. Проверьте номер на табличке или выберите точку из списка ниже."
         ),
         "back_to_tour": "Вернуться к экскурсии",
         "not_ready": "Аудиогид готовится. Пожалуйста, попробуйте чуть позже.",
@@ -117,16 +156,16 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "player": "Аудиоплеер",
         "resume_from": "Продолжится с {time}",
         "download_audio": "Скачать аудио",
-        "no_audio": "Аудиозапись для этой остановки пока недоступна.",
+        "no_audio": "Аудиозапись для этой точки пока недоступна.",
         "transcript": "Текст",
         "transcript_hint": "Нажмите на предложение, чтобы слушать с этого места.",
         "synthetic_voice": "Текст читает синтезированный голос ({engine}).",
         "needs_review": "Этот перевод ещё ожидает проверки носителем языка.",
-        "previous_stop": "Предыдущая остановка",
-        "next_stop": "Следующая остановка",
-        "stop_navigation": "Предыдущая и следующая остановки",
+        "previous_stop": "Предыдущая точка",
+        "next_stop": "Следующая точка",
+        "stop_navigation": "Предыдущая и следующая точки",
         "ended": "Рассказ окончен.",
-        "last_stop": "Это была последняя остановка. Спасибо за посещение.",
+        "last_stop": "Это была последняя точка маршрута. Спасибо за посещение.",
         "offline_heading": "Без интернета",
         "offline_text": "Загрузите экскурсию на телефон, чтобы она работала без связи.",
         "offline_button": "Скачать экскурсию для работы без интернета ({size})",
@@ -136,23 +175,40 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "offline_no_space": "На телефоне недостаточно свободного места.",
         "offline_remove": "Удалить загруженную экскурсию",
         "offline_removed": "Загруженная экскурсия удалена.",
+        "loading": "Загрузка аудио…",
+        "audio_failed": (
+            "Не удалось загрузить аудио. Проверьте связь и нажмите «{play}», чтобы попробовать снова."
+            " Ниже — тот же рассказ в виде текста."
+        ),
+        "audio_offline": (
+            "Нет связи, а это аудио не сохранено на телефоне. Ниже — тот же рассказ в виде текста;"
+            " послушать можно, когда появится связь."
+        ),
+        "transcript_hint_click": "Щёлкните по предложению, чтобы слушать с этого места.",
+        "transcript_hint_keys": (
+            "Нажмите Enter на предложении, чтобы слушать с этого места."
+            " Стрелки переходят между предложениями."
+        ),
+        "auto_next": "Автоматически переходить к следующей точке",
+        "auto_next_soon": "Через несколько секунд начнётся следующая точка: {title}.",
+        "stay_here": "Остаться здесь",
         "megabytes": "{size} МБ",
     },
     "kk": {
         "language_name": "Қазақша",
         "language": "Тіл",
         "skip_to_content": "Мазмұнға өту",
-        "all_stops": "Барлық аялдамалар",
-        "stops_heading": "Аялдамалар",
-        "keypad_heading": "Аялдама нөмірін енгізіңіз",
+        "all_stops": "Барлық нысандар",
+        "stops_heading": "Нысандар",
+        "keypad_heading": "Нысан нөмірін енгізіңіз",
         "keypad_hint": "Нөмір QR-кодтың жанындағы тақтайшада көрсетілген.",
-        "stop_number": "Аялдама нөмірі",
+        "stop_number": "Нысан нөмірі",
         "go": "Өту",
         "delete_digit": "Соңғы цифрды өшіру",
-        "no_such_stop": "{number} нөмірлі аялдама жоқ.",
-        "not_found_title": "Аялдама табылмады",
+        "no_such_stop": "{number} нөмірлі нысан жоқ.",
+        "not_found_title": "Нысан табылмады",
         "not_found_text": (
-            "Бұл аялдама табылмады. Тақтайшадағы нөмірді тексеріңіз немесе тізімнен аялдаманы таңдаңыз."
+            "Бұл нысан табылмады. Тақтайшадағы нөмірді тексеріңіз немесе төмендегі тізімнен нысанды таңдаңыз."
         ),
         "back_to_tour": "Экскурсияға оралу",
         "not_ready": "Аудиогид дайындалуда. Сәлден соң қайталап көріңіз.",
@@ -160,22 +216,22 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "pause": "Кідірту",
         "back_15": "15 секунд артқа",
         "forward_15": "15 секунд алға",
-        "position": "Тыңдау орны",
+        "position": "Ойнату барысы",
         "time_of": "{current}, барлығы {duration}",
         "speed": "Ойнату жылдамдығы",
         "player": "Аудиоплеер",
-        "resume_from": "{time} бастап жалғасады",
+        "resume_from": "{time}{abl} бастап жалғасады",
         "download_audio": "Аудионы жүктеп алу",
-        "no_audio": "Бұл аялдаманың аудиосы әзірге қолжетімсіз.",
+        "no_audio": "Бұл нысанның аудиосы әзірге қолжетімсіз.",
         "transcript": "Мәтін",
         "transcript_hint": "Сол жерден тыңдау үшін сөйлемді басыңыз.",
         "synthetic_voice": "Бұл мәтінді синтезделген дауыс оқиды ({engine}).",
         "needs_review": "Бұл аударма әлі ана тілінде сөйлейтін маманның тексеруін күтуде.",
-        "previous_stop": "Алдыңғы аялдама",
-        "next_stop": "Келесі аялдама",
-        "stop_navigation": "Алдыңғы және келесі аялдама",
+        "previous_stop": "Алдыңғы нысан",
+        "next_stop": "Келесі нысан",
+        "stop_navigation": "Алдыңғы және келесі нысан",
         "ended": "Әңгіме аяқталды.",
-        "last_stop": "Бұл соңғы аялдама еді. Келгеніңізге рахмет.",
+        "last_stop": "Бұл соңғы нысан еді. Келгеніңізге рахмет.",
         "offline_heading": "Интернетсіз",
         "offline_text": "Экскурсия байланыссыз жұмыс істеуі үшін оны телефоныңызға жүктеп алыңыз.",
         "offline_button": "Экскурсияны интернетсіз пайдалану үшін жүктеу ({size})",
@@ -185,9 +241,58 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "offline_no_space": "Телефонда бос орын жеткіліксіз.",
         "offline_remove": "Жүктелген экскурсияны өшіру",
         "offline_removed": "Жүктелген экскурсия өшірілді.",
+        "loading": "Аудио жүктелуде…",
+        "audio_failed": (
+            "Аудио жүктелмеді. Байланысты тексеріп, қайталау үшін «{play}» түймесін басыңыз."
+            " Төменде осы әңгіменің мәтіні бар."
+        ),
+        "audio_offline": (
+            "Байланыс жоқ, ал бұл аудио телефонда сақталмаған. Төменде осы әңгіменің мәтіні бар;"
+            " байланыс болғанда тыңдай аласыз."
+        ),
+        "transcript_hint_click": "Сол жерден тыңдау үшін сөйлемді шертіңіз.",
+        "transcript_hint_keys": (
+            "Сол жерден тыңдау үшін сөйлемде Enter пернесін басыңыз."
+            " Сөйлемдер арасында бағыт пернелерімен жылжыңыз."
+        ),
+        "auto_next": "Келесі нысанға автоматты түрде өту",
+        "auto_next_soon": "Бірнеше секундтан кейін келесі нысан басталады: {title}.",
+        "stay_here": "Осында қалу",
         "megabytes": "{size} МБ",
     },
 }
 for _lang, _strings in _WEB_STRINGS.items():
     for _key, _text in _strings.items():
         STRINGS.setdefault(_lang, {}).setdefault(_key, _text)
+
+
+# Kazakh: "0:23-тен бастап". The ablative ending follows the last number said when the time is
+# read aloud (0:23 is read "нөл жиырма үш": үш -> -тен): its last vowel (front or back harmony)
+# and its last sound (vowel or voiced -> д, nasal -> н, voiceless -> т).
+KK_UNITS = ("нөл", "бір", "екі", "үш", "төрт", "бес", "алты", "жеті", "сегіз", "тоғыз")
+KK_TENS = ("нөл", "он", "жиырма", "отыз", "қырық", "елу", "алпыс", "жетпіс", "сексен", "тоқсан")
+
+
+def kk_ablative(word: str) -> str:
+    """The ablative ending of a Kazakh word without the hyphen: "ден", "тан", "нен"..."""
+    vowels = [c for c in word if c in "аоұыәеөүіэ"]  # и and у take the harmony of the word
+    back = bool(vowels) and vowels[-1] in "аоұы"
+    last = word[-1]
+    consonant = "н" if last in "мнң" else "т" if last in "пкқтсшфхцчщбвгд" else "д"
+    return consonant + ("ан" if back else "ен")
+
+
+def kk_number_word(number: int) -> str:
+    """The word said last when reading 0-99 aloud: 23 "жиырма үш" -> "үш"."""
+    return KK_UNITS[number % 10] if number % 10 or not number else KK_TENS[number // 10 % 10]
+
+
+def kk_time_ablative(text: str) -> str:
+    """ "0:23" -> "-тен". A zero part is not read ("3:00" is read "үш"), unless all are zero."""
+    spoken = next((int(part) for part in reversed(text.split(":")) if int(part)), 0)
+    return "-" + kk_ablative(kk_number_word(spoken))
+
+
+# The same rule for the player's script, which formats the resume time itself (app.js reads
+# 20 endings: units 0-9, then tens 0-90).
+STRINGS["kk"]["ablative_suffixes"] = " ".join(kk_ablative(word) for word in (*KK_UNITS, *KK_TENS))

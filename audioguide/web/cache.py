@@ -17,7 +17,7 @@ from audioguide.web.assets import Assets
 from audioguide.web.bodies import Body
 from audioguide.web.render import offline_list, render_home, render_not_found, render_stop, web_manifest
 from audioguide.web.snapshot import Site, Snapshot
-from audioguide.web.views import StopView, stop_views
+from audioguide.web.views import StopLink, StopView, stop_views
 
 T = TypeVar("T")
 
@@ -60,13 +60,19 @@ class PageCache:
         def make() -> Body:
             # The home page's own few KB are left out of the size it announces: it cannot contain itself.
             size = sum(item["bytes"] for item in self.offline_files(lang, include_home=False))
-            stops = [view.link for view in self.views(lang).values()]
-            return render_home(self.snapshot.tour, self.assets, lang, stops, size)
+            return render_home(self.snapshot.tour, self.assets, lang, self.stop_links(lang), size)
 
         return self._once(("home", lang), make)
 
-    def not_found(self, lang: str) -> Body:
-        return self._once(("404", lang), lambda: render_not_found(self.snapshot.tour, self.assets, lang))
+    def stop_links(self, lang: str) -> list[StopLink]:
+        """Every stop as the home page and the 404 page list it."""
+        return [view.link for view in self.views(lang).values()]
+
+    def not_found(self, lang: str, message: str | None = None) -> Body:
+        def make() -> Body:
+            return render_not_found(self.snapshot.tour, self.assets, lang, self.stop_links(lang), message)
+
+        return make() if message else self._once(("404", lang), make)
 
     def web_manifest(self, lang: str) -> Body:
         return self._once(("manifest", lang), lambda: web_manifest(self.snapshot.tour, self.assets, lang))

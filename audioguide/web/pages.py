@@ -10,7 +10,6 @@ from audioguide.web.bodies import Body, body_headers, respond
 from audioguide.web.cache import FastPage, PageCache
 from audioguide.web.fastpath import language_cookie
 from audioguide.web.negotiation import LANG_COOKIE, choose_language
-from audioguide.web.render import render_not_found
 from audioguide.web.security import SECURITY_HEADERS
 from audioguide.web.snapshot import Snapshot
 from audioguide.web.state import page_cache, snapshot, state
@@ -64,11 +63,7 @@ def temporary_redirect(location: str) -> Response:
 def not_found_page(message: str | None = None) -> Response:
     cache = page_cache()
     lang = language_of_path(cache.snapshot)
-    if message:
-        body = render_not_found(cache.snapshot.tour, cache.assets, lang, message)
-    else:
-        body = cache.not_found(lang)
-    return respond(body, request, "no-store", status=404)
+    return respond(cache.not_found(lang, message), request, "no-store", status=404)
 
 
 @bp.get("/")

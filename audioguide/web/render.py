@@ -110,8 +110,15 @@ def render_home(tour: Tour, assets: Assets, lang: str, stops: list[StopLink], of
     return Body.of(html, HTML)
 
 
-def render_not_found(tour: Tour, assets: Assets, lang: str, message: str | None = None) -> Body:
-    html = render_template("not_found.html", **_common(tour, assets, lang, "error", ""), message=message)
+def render_not_found(
+    tour: Tour, assets: Assets, lang: str, stops: list[StopLink], message: str | None = None
+) -> Body:
+    html = render_template(
+        "not_found.html",
+        **_common(tour, assets, lang, "error", ""),
+        message=message,
+        stops=stops,  # "choose a stop from the list": the list is on the page
+    )
     return Body.of(html, HTML)
 
 

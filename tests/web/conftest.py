@@ -41,3 +41,18 @@ def web_app(web_tour: Path, tmp_path: Path):
 @pytest.fixture
 def client(web_app):
     return web_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (tests/helpers/browser.py says what it needs)."""
+    from tests.helpers.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -40,8 +40,8 @@ PAIRS = [
     ("link", "bg", 4.5),
     ("fg", "surface", 4.5),
     ("on-accent", "accent", 4.5),
-    ("fg", "now", 4.5),  # the highlighted sentence
-    ("link", "now", 4.5),  # a link inside the highlighted sentence
+    ("on-now", "now", 4.5),  # the highlighted sentence (a link in it takes the same colour)
+    ("now", "bg", 3.0),  # the highlight itself is seen against the page (issue 12)
     ("line", "bg", 3.0),  # field and button borders
     ("focus", "bg", 3.0),
     ("accent", "bg", 3.0),

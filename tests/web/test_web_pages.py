@@ -110,7 +110,7 @@ def test_stop_page_says_when_a_translation_awaits_review(client) -> None:
     assert '<html lang="ru"' in html
     assert "ожидает проверки носителем языка" in html
     assert 'rel="prev" href="/ru/gate"' in html and 'rel="next"' not in html
-    assert "последняя остановка" in html  # the end of the tour is offered instead of a next stop
+    assert "последняя точка маршрута" in html  # the end of the tour is offered instead of a next stop
 
 
 def test_stop_without_audio_still_shows_the_transcript(make_tour, tmp_path) -> None:
@@ -140,11 +140,11 @@ def test_aliases_resolve_to_the_current_id(client) -> None:
 @pytest.mark.parametrize(
     ("url", "lang", "text"),
     [
-        ("/s/nowhere", "kk", "Аялдама табылмады"),
-        ("/ru/nowhere", "ru", "Остановка не найдена"),
+        ("/s/nowhere", "kk", "Нысан табылмады"),
+        ("/ru/nowhere", "ru", "Точка маршрута не найдена"),
         ("/en/nowhere", "en", "Stop not found"),
-        ("/xx/gate", "kk", "Аялдама табылмады"),
-        ("/no/such/page/here", "kk", "Аялдама табылмады"),
+        ("/xx/gate", "kk", "Нысан табылмады"),
+        ("/no/such/page/here", "kk", "Нысан табылмады"),
     ],
 )
 def test_friendly_404_in_the_visitors_language(make_tour, media_maker, tmp_path, url, lang, text) -> None:
@@ -161,7 +161,7 @@ def test_friendly_404_in_the_visitors_language(make_tour, media_maker, tmp_path,
 
 def test_404_language_follows_accept_language(client) -> None:
     html = client.get("/s/nowhere", headers={"Accept-Language": "ru"}).get_data(as_text=True)
-    assert '<html lang="ru"' in html and "Остановка не найдена" in html
+    assert '<html lang="ru"' in html and "Точка маршрута не найдена" in html
 
 
 def test_keypad_number_and_code(client) -> None:

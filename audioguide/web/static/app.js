@@ -11,8 +11,17 @@
     set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } },
     del: function (k) { try { localStorage.removeItem(k); } catch (e) { /* private mode */ } }
   };
+  /* One tab's hand-over to the next stop when "continue automatically" is on. */
+  var session = {
+    take: function (k) { try { var v = sessionStorage.getItem(k); sessionStorage.removeItem(k); return v; } catch (e) { return null; } },
+    set: function (k, v) { try { sessionStorage.setItem(k, v); } catch (e) { /* private mode */ } }
+  };
   var reducedMotion = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
-  doc.documentElement.classList.add("js");
+  var root = doc.documentElement;
+  root.classList.add("js");
+  /* The transcript hint names the input in use: tap, click (CSS: pointer) or keys (here). */
+  doc.addEventListener("keydown", function (e) { if (e.key === "Tab") root.classList.add("keys"); });
+  doc.addEventListener("pointerdown", function () { root.classList.remove("keys"); });
 
   function fmt(s) {
     s = Math.max(0, Math.floor(s || 0));
@@ -47,10 +56,20 @@
     var duration = parseFloat(audio.dataset.duration) || 0;
     var pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
     var rates = [1, 1.25, 1.5, 0.75], rate = parseFloat(store.get("rate")) || 1;
+    var status = $("status"), auto = $("autonext"), stay = $("stay"), timer = 0;
 
+    /* The stylesheet already shows these controls instead of the browser's (no layout shift). */
     audio.removeAttribute("controls");
-    ui.hidden = false;
-    if ($("hint")) $("hint").hidden = false;
+    function fit() { box.classList.toggle("tall", ui.offsetHeight > innerHeight * 0.4); }
+    fit();
+    window.addEventListener("resize", fit);
+
+    /* Loading, failure and the end are said in words, in a live region. */
+    function say(text, error) {
+      status.textContent = text || "";
+      status.classList.toggle("error", !!error);
+      box.classList.toggle("loading", text === d.loading);
+    }
 
     function position() { return pending !== null ? pending : audio.currentTime; }
     function total() { return isFinite(audio.duration) && audio.duration > 0 ? audio.duration : duration; }
@@ -88,12 +107,24 @@
     if (saved > 0) {
       pending = saved;
       var note = $("resume");
-      note.textContent = d.resume.replace("{time}", fmt(saved));
+      note.textContent = d.resume.replace("{time}", fmt(saved)).replace("{abl}", d.abl ? ablative(fmt(saved)) : "");
       note.hidden = false;
+    }
+
+    /* Kazakh "0:23-тен": the ending of the last number said aloud (i18n.kk_time_ablative). */
+    function ablative(text) {
+      var table = d.abl.split(" "), n = 0;
+      text.split(":").forEach(function (part) { if (+part) n = +part; });
+      return "-" + (n % 10 || !n ? table[n % 10] : table[10 + Math.floor(n / 10) % 10]);
     }
 
     play.addEventListener("click", function () {
       if (audio.paused) {
+        if (audio.error) {  /* a failed load is tried again from the same place */
+          if (pending === null) pending = audio.currentTime;
+          audio.load();
+        }
+        if (audio.readyState < 3) say(d.loading);
         var p = audio.play();
         if (p && p.catch) p.catch(function () { /* the visitor can press again */ });
       } else audio.pause();
@@ -113,23 +144,50 @@
       box.classList.add("playing");
       label.textContent = d.pause;
       $("resume").hidden = true;
-      $("upnext").hidden = true;
+      if (status.textContent !== d.loading) say("");
       announce();
+    });
+    audio.addEventListener("waiting", function () { if (!audio.paused) say(d.loading); });
+    audio.addEventListener("playing", function () { say(""); });
+    audio.addEventListener("error", function () {
+      box.classList.remove("playing");
+      label.textContent = d.play;
+      say(navigator.onLine === false ? d.offline : d.failed, true);
     });
     audio.addEventListener("pause", function () {
       box.classList.remove("playing");
       label.textContent = d.play;
+      if (status.textContent === d.loading) say("");
       save(true);
     });
     audio.addEventListener("timeupdate", function () { show(); save(false); positionState(); });
     audio.addEventListener("ended", function () {
       store.del(key);
-      var next = $("upnext");
-      next.hidden = false;
-      /* The next stop is offered: focus it, so a screen reader says where to go on. */
-      var link = next.querySelector("a");
+      if (auto && auto.checked) {
+        say(d.nextSoon);
+        stay.hidden = false;
+        stay.focus();
+        timer = setTimeout(function () { session.set("autoplay", d.next); location.href = d.next; }, 6000);
+        return;
+      }
+      say(d.ended);
+      /* Focus the way on (the next stop's link, or all stops), so a screen reader says it. */
+      var link = doc.querySelector('.prevnext a[rel="next"]') || doc.querySelector(".home-link a");
       if (link) link.focus();
     });
+    /* "Continue to the next stop automatically": off unless the visitor chose it, remembered. */
+    if (auto) {
+      auto.checked = store.get("autonext") === "1";
+      auto.addEventListener("change", function () {
+        if (auto.checked) store.set("autonext", "1");
+        else { store.del("autonext"); stay.click(); }
+      });
+      stay.addEventListener("click", function () {
+        clearTimeout(timer);
+        stay.hidden = true;
+        if (status.textContent === d.nextSoon) say(d.ended);
+      });
+    }
     window.addEventListener("pagehide", function () { save(true); });
 
     /* only one stop plays at a time, across tabs */
@@ -145,14 +203,33 @@
       else store.set("playing", me + ":" + Date.now());
     }
 
-    /* transcript: highlight the sentence being spoken, tap to listen from a sentence */
-    var transcript = $("transcript");
+    /* transcript: highlight the sentence being spoken; tap, click or press Enter on a sentence
+       to listen from there. One tab stop for all sentences; the arrow keys move between them. */
+    var transcript = $("transcript"), sentences = [], focusable = null;
     var track = audio.querySelector("track");
     if (track && window.fetch) {
       fetch(track.src).then(function (r) { return r.ok ? r.text() : ""; }).then(function (t) {
         cues = parseVtt(t);
+        sentences = [].filter.call(transcript.querySelectorAll("span[id]"), function (span) {
+          /* a sentence holding a link is no button (nested controls): its link stays reachable */
+          return !span.querySelector("a, button, input") && cues.some(function (c) { return c.id === span.id; });
+        });
+        sentences.forEach(function (span) { span.setAttribute("role", "button"); span.tabIndex = -1; });
+        if (sentences.length) rove(sentences[0]);
         show();
       }).catch(function () { /* no highlighting; the transcript stays readable */ });
+    }
+    function rove(span, focus) {
+      if (focusable) focusable.tabIndex = -1;
+      focusable = span;
+      span.tabIndex = 0;
+      if (focus) span.focus();
+    }
+    function listenFrom(span) {
+      var cue = cues.find(function (c) { return c.id === span.id; });
+      if (!cue) return;
+      seekTo(cue.start);
+      if (audio.paused) play.click();
     }
     ["wheel", "touchmove"].forEach(function (type) {
       window.addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
@@ -173,6 +250,7 @@
       now = span;
       if (!span) return;
       span.classList.add("now");
+      if (sentences.indexOf(span) >= 0 && !transcript.contains(doc.activeElement)) rove(span);
       if (audio.paused || Date.now() - userScroll < 4000) return;
       var r = span.getBoundingClientRect(), top = box.getBoundingClientRect().bottom;
       if (r.top < top || r.bottom > window.innerHeight - 16) {
@@ -182,11 +260,19 @@
     transcript.addEventListener("click", function (e) {
       if (e.target.closest("a")) return;
       var span = e.target.closest("#transcript span[id]");
-      if (!span) return;
-      var cue = cues.find(function (c) { return c.id === span.id; });
-      if (!cue) return;
-      seekTo(cue.start);
-      if (audio.paused) play.click();
+      if (span) listenFrom(span);
+    });
+    transcript.addEventListener("keydown", function (e) {
+      var i = sentences.indexOf(e.target), k = e.key, to = null;
+      if (i < 0 || e.altKey || e.ctrlKey || e.metaKey) return;
+      if (k === "Enter" || k === " ") listenFrom(e.target);
+      else if (k === "ArrowDown" || k === "ArrowRight") to = sentences[i + 1];
+      else if (k === "ArrowUp" || k === "ArrowLeft") to = sentences[i - 1];
+      else if (k === "Home") to = sentences[0];
+      else if (k === "End") to = sentences[sentences.length - 1];
+      else return;
+      e.preventDefault();
+      if (to) rove(to, true);
     });
 
     /* lock screen and headphone controls */
@@ -212,13 +298,14 @@
       });
     }
     show();
+    /* Arrived here by "continue automatically": go on playing (the browser may still refuse). */
+    if (session.take("autoplay") === location.pathname) play.click();
   }
 
   /* ---- the keypad: big digits for visitors who cannot scan ---- */
   function keypad() {
     var pad = $("pad"), input = $("stop-number");
     if (!pad || !input) return;
-    pad.hidden = false;
     pad.addEventListener("click", function (e) {
       var b = e.target.closest("button[data-digit]");
       if (!b) return;
