@@ -17,9 +17,9 @@ from tests.helpers.audio_checks import (
     assert_complete_vtt,
     build,
     is_temp,
+    output,
     published,
     separate_runner,
-    snapshot,
     statuses,
 )
 from tests.helpers.tours import write_tour
@@ -100,6 +100,11 @@ def wait_for_group_to_end(pgid: int, timeout: float) -> bool:
     return True
 
 
+def on_disk(audio: Path) -> dict[str, bytes]:
+    """Every published file's bytes by its path: each version, not only the current ones."""
+    return {path.relative_to(audio).as_posix(): path.read_bytes() for path in published(audio)}
+
+
 def assert_whole(root: Path, old: dict[str, bytes]) -> int:
     """Every published file is its old bytes or a complete new file; returns how many are new."""
     audio = root / "audio"
@@ -124,6 +129,8 @@ def assert_whole(root: Path, old: dict[str, bytes]) -> int:
                 target = audio / entry[kind]["path"]
                 assert target.is_file(), f"the manifest names a missing file: {target}"
                 assert not is_temp(target)
+                # Issue 11: what the manifest names is exactly what is on disk, after any kill.
+                assert hashlib.sha256(target.read_bytes()).hexdigest() == entry[kind]["sha256"], target
     return new
 
 
@@ -149,7 +156,7 @@ def test_killed_builds_leave_published_files_whole(tmp_path: Path) -> None:
     new_files_seen = 0
     for round_number, delay in enumerate((0.3, 0.8, 1.5, None), start=1):
         rewrite_all(root, round_number)
-        old = snapshot(root / "audio")
+        old = on_disk(root / "audio")
         process = start_build(root)
         if delay is None:
             assert wait_for_new_output(root, old, process, timeout=60), "the build never published a file"
@@ -171,7 +178,7 @@ def test_killed_builds_leave_published_files_whole(tmp_path: Path) -> None:
                 path = root / "audio" / entry[kind]["path"]
                 assert hashlib.sha256(path.read_bytes()).hexdigest() == entry[kind]["sha256"]
                 assert path.stat().st_size == entry[kind]["bytes"]
-            cues = assert_complete_vtt(root / "audio" / lang / f"{stop}.vtt")
+            cues = assert_complete_vtt(output(root / "audio", f"{lang}/{stop}.vtt"))
             assert cues[0].text.startswith(("Round 4.", "Круг 4.", "4 айналым.")), cues[0].text
     assert not [p for p in (root / "audio").rglob("*") if is_temp(p)]
     # And the tour is now up to date.
@@ -186,7 +193,7 @@ def test_killed_build_leaves_no_worker_processes(tmp_path: Path) -> None:
     runner = separate_runner()
     build(runner, root)
     rewrite_all(root, 1)
-    old = snapshot(root / "audio")
+    old = on_disk(root / "audio")
     process = start_build(root)
     try:
         assert wait_for_new_output(root, old, process, timeout=60), "the build never published a file"
