@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide.scanlog import log_identity, read_lines, scans_in
-from audioguide.statsdb import StatsDbError, StatsLocation, describe, location_of, open_store
+from audioguide.statsdb import StatsDbError, StatsLocation, location_of, open_store
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class ScanCounter:
         except StatsDbError as exc:
             # Keep the counts for the next attempt rather than losing them (a locked or full
             # disk, a database server restarting).
-            log.warning("could not write scan statistics to %s: %s", describe(self.path), exc)
+            log.warning("could not write the scan counts, kept for the next try: %s", exc)
             with self._lock:
                 self._pending.update(pending)
             return 0
