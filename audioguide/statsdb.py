@@ -250,15 +250,23 @@ class PostgresStore(ScanStore):
                     self._connection = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
                     self._schema_ready = False
                 if schema and not self._schema_ready:
-                    with self._connection.transaction():
-                        self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                        for statement in POSTGRES_SCHEMA:
-                            self._connection.execute(statement)
-                    self._schema_ready = True
+                    self._create_tables()
                 yield self._connection
             except self._psycopg.Error as exc:
                 self._drop()
                 raise StatsDbError(f"scan statistics in {describe(self.url)}: {exc}".strip()) from exc
+
+    def _create_tables(self) -> None:
+        # Looked up first: CREATE TABLE IF NOT EXISTS still needs the CREATE privilege, which a
+        # server's account may rightly lack once the tables exist (PostgreSQL 15 grants none on
+        # the public schema).
+        query = "SELECT to_regclass('scans') IS NOT NULL AND to_regclass('imported_logs') IS NOT NULL"
+        if not self._connection.execute(query).fetchone()[0]:
+            with self._connection.transaction():
+                self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                for statement in POSTGRES_SCHEMA:
+                    self._connection.execute(statement)
+        self._schema_ready = True
 
     def _drop(self) -> None:
         if self._connection is not None:

@@ -161,6 +161,24 @@ def test_same_schema_as_sqlite(pg_url: str) -> None:
     ]
 
 
+def test_an_account_without_create_privilege_counts_once_the_tables_exist(pg_url: str) -> None:
+    import psycopg
+
+    ScanCounter(pg_url, flush_interval=0).record("gate", "en", day=DAY)  # the owner creates them
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute("CREATE ROLE guide_server LOGIN")
+        connection.execute("GRANT SELECT, INSERT, UPDATE ON scans, imported_logs TO guide_server")
+    server_url = pg_url.replace("//audioguide@", "//guide_server@")
+    counter = ScanCounter(server_url, flush_interval=3600)
+    counter.record("gate", "en", day=DAY)
+    assert counter.flush() == 1
+    counter.close()
+    assert rows(server_url) == [("2026-05-01", "gate", "en", 2)]
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute("DROP OWNED BY guide_server")
+        connection.execute("DROP ROLE guide_server")
+
+
 def test_unreachable_database_keeps_the_counts(postgres, caplog) -> None:
     url = f"postgresql://nobody:secret@127.0.0.1:{postgres.port}/no_such_database"
     counter = ScanCounter(url, flush_interval=3600)
