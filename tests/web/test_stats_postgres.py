@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import threading
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from audioguide.cli import cli
 from audioguide.stats import ScanCounter, import_log, read_scans
-from audioguide.statsdb import POSTGRES_INSTALL, StatsDbError, describe, location_of, open_store
 from tests.test_scanlog import LANGS, STOPS, line
 
 DAY = dt.date(2026, 5, 1)
@@ -190,21 +187,3 @@ def test_unreachable_database_keeps_the_counts(postgres, caplog) -> None:
     assert counter._pending  # still there
     counter._pending.clear()  # (or the exit hook would try once more)
     counter.close()
-
-
-def test_locations() -> None:
-    assert location_of("postgresql://u@h:5432/db") == "postgresql://u@h:5432/db"
-    assert location_of("stats.sqlite3") == Path("stats.sqlite3")
-    assert (
-        describe("postgresql://u:pw@h:5432/db?sslmode=require") == "postgresql://u@h:5432/db?sslmode=require"
-    )
-    assert describe("postgres://h/db") == "postgres://h/db"
-
-
-def test_without_psycopg_the_error_names_the_install_command(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` now fails
-    with pytest.raises(StatsDbError, match=r"pip install 'audioguide\[postgres\]'"):
-        open_store("postgresql://localhost/stats")
-    result = CliRunner().invoke(cli, ["stats", "--stats-db", "postgresql://localhost/stats"])
-    assert result.exit_code == 1 and POSTGRES_INSTALL in result.output
-    assert "Traceback" not in result.output

@@ -200,3 +200,10 @@ def test_stats_origin_in_tour_yaml_is_checked(make_tour) -> None:
     tour, diags = load_tour(make_tour("bad", extra_tour_yaml="stats_origin: https://x.example/guide\n"))
     assert tour is not None and tour.config.stats_origin == ""
     assert any("stats_origin" in str(problem) for problem in diags.errors)
+
+
+def test_stats_origin_option_is_checked(runner, tmp_path) -> None:
+    from audioguide.cli import cli
+
+    result = runner.invoke(cli, ["serve", "-p", str(tmp_path), "--stats-origin", "https://x.example/guide"])
+    assert result.exit_code == 2 and "--stats-origin" in result.output and "no path" in result.output
