@@ -105,6 +105,12 @@ class ScanStore(ABC):
         self.close()
 
 
+def _select_scans(since: str | None, placeholder: str, order: str) -> tuple[str, tuple[str, ...]]:
+    """The query both backends read with; they differ only in placeholder and collation."""
+    where, params = (f" WHERE day >= {placeholder}", (since,)) if since is not None else ("", ())
+    return f"SELECT day, stop, lang, count FROM scans{where} ORDER BY {order}", params
+
+
 def open_store(location: StatsLocation) -> ScanStore:
     """The backend for `location`; connects only when first used."""
     if is_postgres(location):
@@ -161,12 +167,7 @@ class SqliteStore(ScanStore):
     def read(self, since: str | None = None) -> list[Row]:
         if not self.path.is_file():
             return []
-        query = "SELECT day, stop, lang, count FROM scans"
-        params: tuple[str, ...] = ()
-        if since is not None:
-            query += " WHERE day >= ?"
-            params = (since,)
-        query += " ORDER BY day DESC, stop, lang"
+        query, params = _select_scans(since, "?", "day DESC, stop, lang")
         uri = f"file:{self.path}?mode=ro"
         with self._errors(), contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as connection:
             try:
@@ -280,13 +281,8 @@ class PostgresStore(ScanStore):
             connection.cursor().executemany(_POSTGRES_UPSERT, sorted(rows))
 
     def read(self, since: str | None = None) -> list[Row]:
-        query = "SELECT day, stop, lang, count FROM scans"
-        params: tuple[str, ...] = ()
-        if since is not None:
-            query += " WHERE day >= %s"
-            params = (since,)
         # COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
-        query += ' ORDER BY day DESC, stop COLLATE "C", lang COLLATE "C"'
+        query, params = _select_scans(since, "%s", 'day DESC, stop COLLATE "C", lang COLLATE "C"')
         with self._session(schema=False) as connection:
             try:
                 return [tuple(row) for row in connection.execute(query, params)]

@@ -38,8 +38,12 @@ def test_locations() -> None:
     assert describe("postgres://h/db") == "postgres://h/db"
 
 
-def test_concurrent_imports_of_one_log_count_it_once(tmp_path: Path) -> None:
-    db, log = tmp_path / "stats.sqlite3", tmp_path / "access.log"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_imports_of_one_log_count_it_once(backend: str, request, tmp_path: Path) -> None:
+    """Three imports of one log at once (cron overlapping a manual run): the first counts it,
+    the others wait for it and then skip every line."""
+    db = tmp_path / "stats.sqlite3" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    log = tmp_path / "access.log"
     log.write_text(
         "\n".join(line(f"10.0.1.{n}", "01/May/2026:10:00:00", "/s/wall?lang=ru") for n in range(200)) + "\n",
         encoding="utf-8",

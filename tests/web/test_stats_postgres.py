@@ -110,25 +110,6 @@ def test_import_log_into_postgresql_is_idempotent(pg_url: str, tmp_path: Path) -
     assert rows(pg_url) == [("2026-05-01", "gate", "en", 2), ("2026-05-01", "gate", "kk", 1)]
 
 
-def test_concurrent_imports_of_one_log_count_it_once(pg_url: str, tmp_path: Path) -> None:
-    log = tmp_path / "access.log"
-    log.write_text(
-        "\n".join(line(f"10.0.1.{n}", "01/May/2026:10:00:00", "/s/wall?lang=ru") for n in range(200)) + "\n",
-        encoding="utf-8",
-    )
-    results: list[tuple[int, int]] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(import_log(pg_url, log, stops=STOPS, languages=LANGS)))
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [(0, 200), (0, 200), (200, 0)]
-    assert rows(pg_url) == [("2026-05-01", "wall", "ru", 200)]
-
-
 def test_stats_import_command_into_postgresql(pg_url: str, web_tour: Path, tmp_path: Path) -> None:
     log = tmp_path / "access.log"
     log.write_text(line("10.0.0.1", "01/May/2026:10:00:00", "/s/gate?lang=en") + "\n", encoding="utf-8")
