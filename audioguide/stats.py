@@ -5,16 +5,15 @@ no cookie, no user agent, no time of day finer than the date is ever stored.
 
 Speed: a QR scan must not wait for a disk commit, so increments are gathered in memory and
 written by a background thread every few seconds (and at exit). The upsert adds to the stored
-count, so several server processes can share one database file.
+count, so several server processes can share one database file, and several servers one
+PostgreSQL database (statsdb.py holds both backends).
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import datetime as dt
 import logging
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide.scanlog import log_identity, read_lines, scans_in
+from audioguide.statsdb import StatsLocation, location_of, open_store
 
 log = logging.getLogger(__name__)
 
@@ -29,30 +29,10 @@ log = logging.getLogger(__name__)
 DEFAULT_DB_NAME = "stats.sqlite3"
 
 
-def stats_db_path(project: Path, stats_db: Path | None = None) -> Path:
-    """The scan database of a project: `stats_db` if given, else stats.sqlite3 in the project."""
-    return stats_db or project / DEFAULT_DB_NAME
-
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS scans (
-    day   TEXT NOT NULL,     -- YYYY-MM-DD, the server's local date
-    stop  TEXT NOT NULL,     -- the stop's id (aliases are counted under the current id)
-    lang  TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (day, stop, lang)
-) WITHOUT ROWID;
--- Logs read by `audioguide stats import`: a digest of each log's first line, and how many of
--- its lines were counted (no line, address or user agent is stored).
-CREATE TABLE IF NOT EXISTS imported_logs (
-    log   BLOB PRIMARY KEY,
-    lines INTEGER NOT NULL
-) WITHOUT ROWID;
-"""
-_UPSERT = (
-    "INSERT INTO scans (day, stop, lang, count) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (day, stop, lang) DO UPDATE SET count = count + excluded.count"
-)
+def stats_db_path(project: Path, stats_db: StatsLocation | None = None) -> StatsLocation:
+    """The scan database of a project: `stats_db` if given (a path, or a postgresql:// URL for
+    several servers), else stats.sqlite3 in the project."""
+    return location_of(stats_db) if stats_db is not None else project / DEFAULT_DB_NAME
 
 
 @dataclass(frozen=True)
@@ -66,22 +46,15 @@ class ScanRow:
         return {"day": self.day, "stop": self.stop, "lang": self.lang, "scans": self.count}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, timeout=10)
-    connection.execute("PRAGMA journal_mode=WAL")  # readers (audioguide stats) never block writers
-    connection.executescript(SCHEMA)
-    return connection
-
-
 class ScanCounter:
-    """Thread-safe in-memory counter flushed to SQLite every `flush_interval` seconds.
+    """Thread-safe in-memory counter flushed to the store every `flush_interval` seconds.
 
     `flush_interval=0` writes on every record (tests, and tools that count one thing).
     """
 
-    def __init__(self, path: Path, *, flush_interval: float = 5.0) -> None:
+    def __init__(self, path: StatsLocation, *, flush_interval: float = 5.0) -> None:
         self.path = path
+        self.store = open_store(path)  # raises StatsDbError now if PostgreSQL has no driver
         self.flush_interval = flush_interval
         self._pending: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
@@ -123,16 +96,12 @@ class ScanCounter:
             return 0
         rows = [(day, stop, lang, count) for (day, stop, lang), count in pending.items()]
         try:
-            with (
-                self._write_lock,
-                contextlib.closing(_connect(self.path)) as connection,
-                connection,  # one transaction for the whole batch
-            ):
-                connection.executemany(_UPSERT, rows)
+            with self._write_lock:
+                self.store.add(rows)  # one transaction for the whole batch
         except Exception as exc:
             # Keep the counts for the next attempt rather than losing them: a locked database, a
-            # full disk, or a folder that cannot be created (OSError, not sqlite3.Error, which
-            # once killed this thread on its first write and lost every scan after it).
+            # full disk, a database server restarting, or a folder that cannot be created (an
+            # OSError once killed this thread on its first write and lost every scan after it).
             with self._lock:
                 self._pending.update(pending)
             message = f"{type(exc).__name__}: {exc}"
@@ -155,10 +124,11 @@ class ScanCounter:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self.flush()
+        self.store.close()
 
 
 def import_log(
-    path: Path, log: Path, *, stops: dict[str, str], languages: list[str], prefix: str = ""
+    path: StatsLocation, log: Path, *, stops: dict[str, str], languages: list[str], prefix: str = ""
 ) -> tuple[int, int]:
     """Count the scans of an access log, each line once however often the log is imported.
     Returns (scans counted now, lines skipped as counted before). One transaction: an
@@ -166,61 +136,45 @@ def import_log(
     identity = log_identity(log)
     if identity is None:
         return 0, 0
-    with contextlib.closing(_connect(path)) as connection, connection:
-        row = connection.execute("SELECT lines FROM imported_logs WHERE log = ?", (identity,)).fetchone()
-        done = row[0] if row else 0
+    with open_store(path) as store, store.log_import(identity) as batch:
         counted = 0
-        total = 0
 
         def counting_lines() -> Iterator[str]:
-            nonlocal total
             for line in read_lines(log):
-                total += 1
+                batch.lines += 1
                 yield line
 
         for scan in scans_in(counting_lines(), stops=stops, languages=languages, prefix=prefix):
-            if scan.line >= done:
-                connection.execute(_UPSERT, (scan.day, scan.stop, scan.lang, 1))
+            if scan.line >= batch.done:
+                batch.count(scan.day, scan.stop, scan.lang)
                 counted += 1
-        connection.execute(
-            "INSERT INTO imported_logs (log, lines) VALUES (?, ?)"
-            " ON CONFLICT (log) DO UPDATE SET lines = max(lines, excluded.lines)",
-            (identity, total),
-        )
-    return counted, min(done, total)
+    return counted, min(batch.done, batch.lines)
 
 
-def check_database(path: Path) -> str | None:
-    """None when scan counts can be written to `path` (creating the folder and the table);
+def check_database(location: StatsLocation) -> str | None:
+    """None when scan counts can be written to `location` (creating the folder and the table);
     otherwise what is wrong and what to do, for `audioguide serve` to say at start."""
     try:
-        with contextlib.closing(_connect(path)) as connection, connection:
-            connection.execute("SELECT count(*) FROM scans").fetchone()
-    except (OSError, sqlite3.Error) as exc:
+        with open_store(location) as store:
+            store.add([])
+    except Exception as exc:
         return (
-            f"cannot write scan statistics to {path}: {exc}. Scans are counted in memory and"
+            f"cannot write scan statistics to {location}: {exc}. Scans are counted in memory and"
             " written once it works: make the folder writable for this user, or choose another"
-            " file with --stats-db (or AUDIOGUIDE_STATS_DB)."
+            " database with --stats-db (or AUDIOGUIDE_STATS_DB)."
         )
     return None
 
 
-def read_scans(path: Path, *, days: int | None = None, today: dt.date | None = None) -> list[ScanRow]:
+def read_scans(
+    path: StatsLocation, *, days: int | None = None, today: dt.date | None = None
+) -> list[ScanRow]:
     """Rows newest day first; `days=N` keeps the last N days including today."""
-    if not path.is_file():
-        return []
-    query = "SELECT day, stop, lang, count FROM scans"
-    params: tuple[str, ...] = ()
+    since = None
     if days is not None:
-        since = (today or dt.date.today()) - dt.timedelta(days=days - 1)
-        query += " WHERE day >= ?"
-        params = (since.isoformat(),)
-    query += " ORDER BY day DESC, stop, lang"
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as connection:
-        try:
-            return [ScanRow(*row) for row in connection.execute(query, params)]
-        except sqlite3.OperationalError:
-            return []  # a file without the table: nothing counted yet
+        since = ((today or dt.date.today()) - dt.timedelta(days=days - 1)).isoformat()
+    with open_store(path) as store:
+        return [ScanRow(*row) for row in store.read(since)]
 
 
 def summarize(rows: list[ScanRow]) -> dict[str, object]:

@@ -27,3 +27,31 @@ def tour_dir(make_tour: Callable[..., Path]) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for this test session (tests/helpers/postgres.py). Skipped
+    locally without the server binaries or psycopg; in CI (CI=true) their absence fails."""
+    import os
+
+    from tests.helpers.postgres import find_bin_dir, postgres_server
+
+    bin_dir = find_bin_dir()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        bin_dir = None
+    if bin_dir is None:
+        message = "PostgreSQL (apt-get install postgresql) and psycopg (pip install -e '.[dev]') are needed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with postgres_server(bin_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL server."""
+    return postgres.new_database()

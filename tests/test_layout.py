@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
         "audioguide.i18n",
         "audioguide.stats",
         "audioguide.scanlog",
+        "audioguide.statsdb",
     ),
     ("audioguide.tour",),
     ("audioguide.audio",),

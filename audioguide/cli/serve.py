@@ -19,7 +19,9 @@ import click
 from audioguide.errors import AudioguideError, ContentError
 from audioguide.published import Manifest
 from audioguide.stats import check_database, stats_db_path
+from audioguide.statsdb import StatsLocation
 from audioguide.tour.load import format_problems, load_tour
+from audioguide.tour.schema import ORIGIN_HINT, web_origin
 
 # Behind a reverse proxy (TLS), set this to the proxy's address so that the API's absolute URLs
 # use the scheme and host the visitor used (X-Forwarded-Proto/-Host/-Port), and the studio sees
@@ -43,12 +45,16 @@ def run(
     host: str,
     port: int,
     dev: bool,
-    stats_db: Path | None,
+    stats_db: StatsLocation | None,
     threads: int,
     limits: ServeLimits,
+    stats_origin: str | None = None,
 ) -> None:
     from audioguide.web import create_app
 
+    origin = web_origin(stats_origin) if stats_origin else None
+    if stats_origin and origin is None:
+        raise click.BadParameter(ORIGIN_HINT.format(key="--stats-origin"), param_hint="--stats-origin")
     project = project.resolve()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     tour, diags = load_tour(project)
@@ -70,7 +76,7 @@ def run(
         # Visitors matter more than the counts: say what is wrong and serve anyway.
         click.echo(f"Warning: {problem}", err=True)
 
-    app = create_app(project, stats_db=database)
+    app = create_app(project, stats_db=database, stats_origin=origin)
     url = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
     if dev:
         click.echo(f"Development server (not for visitors) on {url}")

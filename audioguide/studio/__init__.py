@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from audioguide.statsdb import StatsLocation
 from audioguide.studio.accounts import Accounts
 from audioguide.studio.audit import AuditLog
 from audioguide.studio.auth import init_auth
@@ -30,7 +31,7 @@ from audioguide.studio.state import EXTENSION, StudioState
 log = logging.getLogger(__name__)
 
 
-def init_app(app: Flask, project: Path, *, stats_db: Path, studio_db: Path | None = None) -> None:
+def init_app(app: Flask, project: Path, *, stats_db: StatsLocation, studio_db: Path | None = None) -> None:
     # Importing the views registers their routes on the blueprint.
     from audioguide.studio import admin, dashboard, signin  # noqa: F401
     from audioguide.studio.blueprint import bp

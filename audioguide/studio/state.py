@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app, request
 from flask_login import current_user
 
+from audioguide.statsdb import StatsLocation
 from audioguide.studio.accounts import Accounts
 from audioguide.studio.audit import Action, AuditLog
 
@@ -19,7 +20,7 @@ class StudioState:
     project: Path
     accounts: Accounts
     audit: AuditLog
-    stats_db: Path
+    stats_db: StatsLocation  # a SQLite file or a PostgreSQL URL
 
 
 def studio() -> StudioState:

@@ -18,7 +18,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 PAPER_SIZES = ("A4", "A5", "A6")
 ERROR_CORRECTION = ("L", "M", "Q", "H")
 
-TOUR_KEYS = ("title", "base_url", "languages", "voices", "audio", "qr", "old_audio")
+TOUR_KEYS = ("title", "base_url", "languages", "voices", "audio", "qr", "old_audio", "stats_origin")
 OLD_AUDIO_KEYS = ("keep_versions", "keep_days")
 AUDIO_KEYS = (
     "bitrate",
@@ -86,6 +86,9 @@ class TourConfig:
     audio: AudioSettings = field(default_factory=AudioSettings)
     qr: QrSettings = field(default_factory=QrSettings)
     old_audio: OldAudioSettings = field(default_factory=OldAudioSettings)
+    # The site whose pages may POST scans to /api/v1/scans (the static export), e.g.
+    # https://static.example.org; empty: no other site may.
+    stats_origin: str = ""
     voice_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -233,7 +236,35 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
         config.qr = _parse_qr(tour["qr"], path, tour.line_of("qr"), diags)
     if "old_audio" in tour:
         config.old_audio = _parse_old_audio(tour["old_audio"], path, tour.line_of("old_audio"), diags)
+    if tour.get("stats_origin"):
+        origin = web_origin(tour["stats_origin"])
+        if origin is None:
+            diags.error(path, tour.line_of("stats_origin"), ORIGIN_HINT.format(key="stats_origin"))
+        else:
+            config.stats_origin = origin
     return config
+
+
+ORIGIN_HINT = "'{key}' must be a site's origin such as https://static.example.org (no path)"
+
+
+def web_origin(value: Any) -> str | None:
+    """`value` as a browser sends it in the Origin header (scheme://host[:port], lower case, no
+    trailing slash), or None when it is not an http(s) origin."""
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    default = 443 if parts.scheme == "https" else 80
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 def _parse_old_audio(value: Any, path: Path, line: int, diags: Diagnostics) -> OldAudioSettings:

@@ -15,7 +15,8 @@ from werkzeug.exceptions import HTTPException
 from audioguide import studio
 from audioguide.i18n import FALLBACK, STRINGS, translate
 from audioguide.stats import ScanCounter, stats_db_path
-from audioguide.web import api, media, pages, security
+from audioguide.statsdb import StatsLocation
+from audioguide.web import api, beacon, media, pages, security
 from audioguide.web.assets import Assets
 from audioguide.web.cache import SiteCache
 from audioguide.web.fastpath import FastPages
@@ -26,7 +27,8 @@ from audioguide.web.state import EXTENSION, WebState, state
 def create_app(
     project: Path | None = None,
     *,
-    stats_db: Path | None = None,
+    stats_db: StatsLocation | None = None,
+    stats_origin: str | None = None,
     testing: bool = False,
     check_interval: float | None = None,
     stats_flush_interval: float | None = None,
@@ -35,6 +37,7 @@ def create_app(
 
     `check_interval`: seconds between looks at the files for a rebuild (default 1; 0 in tests).
     `stats_flush_interval`: seconds between writes of scan counts (default 5; 0 in tests).
+    `stats_origin`: the site whose pages may POST scans (default: tour.yaml `stats_origin`).
     """
     root = (project or Path.cwd()).resolve()
     app = Flask(__name__, static_folder=None)
@@ -49,10 +52,11 @@ def create_app(
     )
     assets = Assets.load()
     caches = SiteCache(site, assets)
-    app.extensions[EXTENSION] = WebState(site, counter, assets, caches)
+    app.extensions[EXTENSION] = WebState(site, counter, assets, caches, stats_origin)
     app.register_blueprint(pages.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(api.bp)
+    beacon.init_app(app)
     security.init_app(app)
     # The staff studio at /studio (sign-in, roles, overview); the visitor pages never use it.
     studio.init_app(app, root, stats_db=counter.path)

@@ -32,6 +32,14 @@ _LANG_PARAMETER = {
 }
 
 SCHEMAS: dict[str, Any] = {
+    "ScanBeacon": {
+        "type": "object",
+        "required": ["stop", "lang"],
+        "properties": {
+            "stop": {"type": "string", "description": "The stop's id or one of its old ids (aliases)."},
+            "lang": {"type": "string", "description": "One of the tour's languages."},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["status", "message"],
@@ -179,6 +187,36 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+_BEACON_BODY = {"schema": _ref("ScanBeacon")}
+_SCAN_BEACON: dict[str, Any] = {
+    "summary": "Count one scan (what the static export's pages send with navigator.sendBeacon)",
+    "description": "Counted like a scan of /s/{id}: only the day, stop and language are stored."
+    " CORS headers are sent to the origin configured as tour.yaml stats_origin (or --stats-origin)"
+    " only, never with credentials; no cookie is set. Limited to 30 a minute per address.",
+    "operationId": "postScan",
+    "requestBody": {
+        "required": True,
+        "description": "The same fields as JSON, as a JSON string sent as text/plain (sendBeacon),"
+        " or form-encoded. At most 1024 bytes.",
+        "content": {
+            "application/json": _BEACON_BODY,
+            "text/plain": {"schema": {"type": "string", "contentMediaType": "application/json"}},
+            "application/x-www-form-urlencoded": _BEACON_BODY,
+        },
+    },
+    "responses": {
+        "204": {"description": "Counted."},
+        "400": _json_response("Not JSON, or an unknown stop or language, or a field missing.", _ref("Error")),
+        "403": _json_response("Sent by a page of a site that is not the configured origin.", _ref("Error")),
+        "413": _json_response("The body is longer than 1024 bytes.", _ref("Error")),
+        "429": _json_response(
+            "Too many scans from this address; Retry-After says when to try again.", _ref("Error")
+        ),
+        "503": _json_response("No tour is loaded yet.", _ref("Error")),
+    },
+}
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     return {
@@ -186,8 +224,9 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "audioguide API",
             "version": __version__,
-            "description": "Read-only access to a tour: stops, transcripts, audio and captions."
-            " Every GET allows cross-origin reads.",
+            "description": "Read-only access to a tour: stops, transcripts, audio and captions,"
+            " and one write: POST /api/v1/scans counts a scan (the beacon of the static export)."
+            " Every GET allows cross-origin reads; the beacon allows only the configured origin.",
         },
         "paths": {
             "/api/v1/tour": {
@@ -219,6 +258,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/scans": {"post": _SCAN_BEACON},
             "/api/v1/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from audioguide.web.beacon import SCANS_PATH
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
@@ -33,6 +35,7 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
 )
 # Public, read-only resources that apps and other sites may fetch (the API, audio, captions).
+# The scan beacon is not one: it answers only its configured origin (beacon.py).
 CORS_PREFIXES = ("/api/", "/media/", "/img/")
 CORS_HEADERS: tuple[tuple[str, str], ...] = (
     ("Access-Control-Allow-Origin", "*"),
@@ -47,7 +50,7 @@ def add_headers(response: Response) -> Response:
     headers = response.headers
     for name, value in SECURITY_HEADERS:
         headers.setdefault(name, value)
-    if request.path.startswith(CORS_PREFIXES):
+    if request.path.startswith(CORS_PREFIXES) and request.path != SCANS_PATH:
         for name, value in CORS_HEADERS:
             headers[name] = value
     return response

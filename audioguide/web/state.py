@@ -21,6 +21,8 @@ class WebState:
     counter: ScanCounter
     assets: Assets
     caches: SiteCache
+    # --stats-origin; when None, tour.yaml's stats_origin (read again after every edit).
+    stats_origin: str | None = None
 
 
 def state() -> WebState:

@@ -19,7 +19,12 @@ def test_openapi_document_is_valid_and_served(client) -> None:
     assert response.status_code == 200
     document = response.get_json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/api/v1/tour", "/api/v1/stops/{id}", "/api/v1/openapi.json"}
+    assert set(document["paths"]) == {
+        "/api/v1/tour",
+        "/api/v1/stops/{id}",
+        "/api/v1/scans",
+        "/api/v1/openapi.json",
+    }
     for name, schema in document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema), name
     # Every path in the document is a route of the app.
