@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide.scanlog import log_identity, read_lines, scans_in
-from audioguide.statsdb import StatsLocation, location_of, open_store
+from audioguide.statsdb import StatsLocation, describe, location_of, open_store
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +110,13 @@ class ScanCounter:
                 log.warning(
                     "could not write scan statistics to %s (%s); the counts are kept in memory"
                     " and written when it works again",
-                    self.path,
+                    describe(self.path),  # never a database password in the log
                     message,
                 )
             return 0
         if self._failing is not None:
             self._failing = None
-            log.warning("scan statistics written to %s again", self.path)
+            log.warning("scan statistics written to %s again", describe(self.path))
         return len(rows)
 
     def close(self) -> None:
@@ -159,7 +159,7 @@ def check_database(location: StatsLocation) -> str | None:
             store.add([])
     except Exception as exc:
         return (
-            f"cannot write scan statistics to {location}: {exc}. Scans are counted in memory and"
+            f"cannot write scan statistics to {describe(location)}: {exc}. Scans are counted in memory and"
             " written once it works: make the folder writable for this user, or choose another"
             " database with --stats-db (or AUDIOGUIDE_STATS_DB)."
         )

@@ -157,16 +157,14 @@ def test_counts_survive_a_database_folder_that_cannot_be_created(tmp_path, caplo
 def test_an_unexpected_error_does_not_stop_the_thread(tmp_path, monkeypatch) -> None:
     import time
 
-    import audioguide.stats
-
     counter = ScanCounter(tmp_path / "s.db", flush_interval=0.02)
     calls = []
 
-    def broken(path):
-        calls.append(path)
-        raise MemoryError("not a sqlite3.Error")
+    def broken(rows):
+        calls.append(rows)
+        raise MemoryError("not a database error")
 
-    monkeypatch.setattr(audioguide.stats, "_connect", broken)
+    monkeypatch.setattr(counter.store, "add", broken)
     counter.record("wall", "kk")
     time.sleep(0.15)
     assert len(calls) >= 2 and counter._thread is not None and counter._thread.is_alive()
