@@ -27,7 +27,7 @@ AUDIO_KEYS = (
     "paragraph_pause",
 )
 QR_KEYS = ("error_correction", "paper")
-STOP_KEYS = ("number", "aliases", "image", "location", "voices")
+STOP_KEYS = ("number", "aliases", "image", "image_alt", "location", "voices")
 LOCATION_KEYS = ("lat", "lon")
 FRONT_MATTER_KEYS = ("title", "needs_review", "notes")
 
@@ -81,6 +81,7 @@ class StopConfig:
     number: int | None = None
     aliases: list[str] = field(default_factory=list)
     image: str | None = None
+    image_alt: dict[str, str] = field(default_factory=dict)  # language -> what the image shows
     location: Location | None = None
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     number_line: int = 1
@@ -304,6 +305,13 @@ def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
                 diags.error(
                     path, stop.line_of("image"), f"image '{config.image}' not found next to stop.yaml"
                 )
+    if "image_alt" in stop:
+        alt = _expect_mapping(stop["image_alt"], path, stop.line_of("image_alt"), diags, "image_alt")
+        for lang, text in alt.items():
+            if not isinstance(text, str):
+                diags.error(path, alt.line_of(lang), f"image_alt.{lang}: describe the image in words")
+            elif text.strip():
+                config.image_alt[str(lang)] = " ".join(text.split())
     if "location" in stop:
         location = _expect_mapping(stop["location"], path, stop.line_of("location"), diags, "location")
         warn_unknown_keys(location, LOCATION_KEYS, path, diags, "location")
