@@ -20,7 +20,12 @@ from audioguide.tour.load import read_narration
 
 _BOM = "\ufeff"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(\r?\n|\Z)", re.DOTALL | re.MULTILINE)
-_TITLE = re.compile(r"^title[ \t]*:[ \t]*(?P<value>.*?)[ \t]*(?P<end>\r?\n|\Z)", re.MULTILINE)
+# The value of the top-level `title:` line, without a trailing " # comment" (kept as it is).
+_TITLE = re.compile(
+    r"""^title[ \t]*:[ \t]*(?P<value>"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\r\n]|'')*'|[^\r\n]*?)"""
+    r"(?:[ \t]+#[^\r\n]*)?[ \t]*(?P<end>\r?\n|\Z)",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,9 @@ def compose(original: str | None, title: str, body: str) -> str:
     inner_start = match.start(1)
     found = _TITLE.search(plain, inner_start, match.end(1))
     if found:
-        front = front[: found.start("value")] + yaml_scalar(title) + front[found.end("value") :]
+        before = front[: found.start("value")]
+        before += " " if before.endswith(":") else ""  # `title:` with no value yet
+        front = before + yaml_scalar(title) + front[found.end("value") :]
     else:
         first = plain[:inner_start]
         front = first + f"title: {yaml_scalar(title)}{newline}" + front[inner_start:]
