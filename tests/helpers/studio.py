@@ -75,7 +75,9 @@ def submit_editor(
     return client.post(f"/studio/edit/{stop}/{lang}", data={**data, "action": action})
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 60.0, what: str = "the studio's job") -> None:
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 60.0, what: str = "the studio's job"
+) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

@@ -138,7 +138,9 @@ def test_a_stale_save_gets_the_conflict_page_and_loses_nothing(
 
 
 def test_compose_changes_only_the_title_and_the_body() -> None:
-    original = "\ufeff---\r\n# keep me\r\ntitle: Old   # comment\r\nneeds_review: true\r\n---\r\nOld body.\r\n"
+    original = (
+        "\ufeff---\r\n# keep me\r\ntitle: Old   # comment\r\nneeds_review: true\r\n---\r\nOld body.\r\n"
+    )
     new = compose(original, "New: title", "New body.\n\nSecond.")
     assert new == (
         '\ufeff---\r\n# keep me\r\ntitle: "New: title"   # comment\r\nneeds_review: true\r\n---\r\n'

@@ -69,7 +69,11 @@ def test_history_lists_versions_with_diffs_and_restores_one(app: Flask, signed_i
     finished_publish(app, submit_editor(client, "wall", "ru", "publish", "Стена", NEW))
     finished_publish(app, submit_editor(client, "wall", "ru", "publish", "Стена <b>", "Третья <версия>."))
     versions = History(studio_tour / "studio.sqlite3").of("wall", "ru")
-    assert [(v.author, v.action) for v in versions] == [("edna", "publish"), ("edna", "publish"), ("-", "outside")]
+    assert [(v.author, v.action) for v in versions] == [
+        ("edna", "publish"),
+        ("edna", "publish"),
+        ("-", "outside"),
+    ]
     assert versions[-1].text == original
     html = client.get("/studio/history/wall/ru").get_data(as_text=True)
     assert '<span class="add">+Третья &lt;версия&gt;.</span>' in html
@@ -90,7 +94,9 @@ def test_history_lists_versions_with_diffs_and_restores_one(app: Flask, signed_i
     assert other.status_code == 404
 
 
-def test_a_failed_build_keeps_the_previous_audio_and_says_why(app: Flask, signed_in, studio_tour: Path) -> None:
+def test_a_failed_build_keeps_the_previous_audio_and_says_why(
+    app: Flask, signed_in, studio_tour: Path
+) -> None:
     stop_yaml = studio_tour / "stops" / "wall" / "stop.yaml"
     stop_yaml.write_text(stop_yaml.read_text() + "voices:\n  ru: [{espeak: no-such-voice-xx}]\n")
     manifest = Manifest.load(studio_tour / "audio")
@@ -113,7 +119,9 @@ def test_a_failed_build_keeps_the_previous_audio_and_says_why(app: Flask, signed
 
 def test_a_publish_is_committed_to_git_as_the_staff_member(app: Flask, signed_in, studio_tour: Path) -> None:
     def git(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(studio_tour), *args], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            ["git", "-C", str(studio_tour), *args], capture_output=True, text=True, check=True
+        )
         return done.stdout
 
     git("init", "-q")
