@@ -86,7 +86,9 @@ def sentence_and_assembly_alone(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--stop", default="welcome")
     parser.add_argument("--lang", default="ru")
     parser.add_argument("--runs", type=int, default=5)
@@ -130,6 +132,7 @@ def main() -> None:
             f" + assembly {median(assemblies):.3f} s = {median(sentences) + median(assemblies):.3f} s;"
             f" planning and the rest {rest:.3f} s"
         )
+
 
 if __name__ == "__main__":
     main()
