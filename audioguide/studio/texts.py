@@ -49,7 +49,9 @@ def split(text: str) -> EditorText:
             title = "" if value is None else str(value)
         except yaml.YAMLError:
             title = found.group("value")
-    return EditorText(title, plain[match.end() :], plain.count("\n", 0, match.end()) + 1)
+    # Without the file's last newline: the editor shows as many lines as the file has.
+    body = plain[match.end() :].removesuffix("\n").removesuffix("\r")
+    return EditorText(title, body, plain.count("\n", 0, match.end()) + 1)
 
 
 def yaml_scalar(value: str) -> str:
