@@ -225,22 +225,25 @@ def preview_status(key: str) -> ResponseReturnValue:
     return jsonify(data)
 
 
-@bp.get("/preview/<key>/audio.mp3")
-@login_required
-def preview_audio(key: str) -> ResponseReturnValue:
+def _preview_file(key: str, captions: bool) -> ResponseReturnValue:
     preview = _preview_or_404(key)
     if preview.state != "ready":
         abort(404)
+    if captions:
+        return send_file(preview.vtt, mimetype="text/vtt", conditional=True)
     return send_file(preview.mp3, mimetype="audio/mpeg", conditional=True)
+
+
+@bp.get("/preview/<key>/audio.mp3")
+@login_required
+def preview_audio(key: str) -> ResponseReturnValue:
+    return _preview_file(key, captions=False)
 
 
 @bp.get("/preview/<key>/captions.vtt")
 @login_required
 def preview_captions(key: str) -> ResponseReturnValue:
-    preview = _preview_or_404(key)
-    if preview.state != "ready":
-        abort(404)
-    return send_file(preview.vtt, mimetype="text/vtt", conditional=True)
+    return _preview_file(key, captions=True)
 
 
 @bp.post("/settings")

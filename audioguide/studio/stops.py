@@ -3,6 +3,9 @@ retire a stop into another (printed posters keep working), the posters, and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
@@ -56,18 +59,31 @@ def stops() -> ResponseReturnValue:
     )
 
 
+Change = tuple[Action, str, str]  # what the audit log records (action, detail), and the message
+
+
+def _apply(stop_id: str, change: Callable[[], Change]) -> ResponseReturnValue:
+    """Make one change; a refusal goes back to the stop with its reason, nothing recorded."""
+    try:
+        action, detail, message = change()
+    except (StopRefused, ImageRejected, OSError) as exc:
+        return _back(str(exc), "error", f"#stop-{stop_id}")
+    record(action, stop_id, detail)
+    return _back(message, anchor=f"#stop-{stop_id}")
+
+
 @bp.post("/stops")
 @role_required(Role.ADMIN)
 def stop_add() -> ResponseReturnValue:
     tour = _tour()
     stop_id = request.form.get("id", "").strip()
-    number = request.form.get("number", type=int)
-    try:
-        stopfiles.add_stop(tour, stop_id, number if number is not None else 0)
-    except StopRefused as exc:
-        return _back(str(exc), "error")
-    record(Action.STOP_ADDED, stop_id, f"number {number}")
-    return _back(t("stop_added", stop=stop_id), anchor=f"#stop-{stop_id}")
+    number = request.form.get("number", type=int) or 0
+
+    def add() -> Change:
+        stopfiles.add_stop(tour, stop_id, number)
+        return Action.STOP_ADDED, f"number {number}", t("stop_added", stop=stop_id)
+
+    return _apply(stop_id, add)
 
 
 @bp.post("/stops/<stop_id>")
@@ -75,15 +91,16 @@ def stop_add() -> ResponseReturnValue:
 def stop_update(stop_id: str) -> ResponseReturnValue:
     tour = _tour()
     stop = _stop(tour, stop_id)
-    number = request.form.get("number", type=int)
+    number = request.form.get("number", type=int) or 0
     lat, lon = request.form.get("lat", type=float), request.form.get("lon", type=float)
-    try:
-        stopfiles.set_number_and_location(tour, stop, number or 0, lat, lon)
-    except StopRefused as exc:
-        return _back(str(exc), "error", f"#stop-{stop_id}")
-    where = f"{lat}, {lon}" if lat is not None and lon is not None else "-"
-    record(Action.STOP_CHANGED, stop_id, f"number {stop.number} -> {number}; location {where}")
-    return _back(t("stop_saved", stop=stop_id), anchor=f"#stop-{stop_id}")
+
+    def update() -> Change:
+        stopfiles.set_number_and_location(tour, stop, number, lat, lon)
+        where = f"{lat}, {lon}" if lat is not None and lon is not None else "-"
+        detail = f"number {stop.number} -> {number}; location {where}"
+        return Action.STOP_CHANGED, detail, t("stop_saved", stop=stop_id)
+
+    return _apply(stop_id, update)
 
 
 @bp.post("/stops/<stop_id>/image")
@@ -92,19 +109,20 @@ def stop_image(stop_id: str) -> ResponseReturnValue:
     tour = _tour()
     stop = _stop(tour, stop_id)
     upload = request.files.get("image")
-    data = suffix = None
-    if upload is not None and upload.filename:
-        try:
-            data, suffix = prepare_image(upload.read(MAX_BYTES + 1))
-        except ImageRejected as exc:
-            return _back(str(exc), "error", f"#stop-{stop_id}")
     alts = {lang: request.form.get(f"alt_{lang}", "") for lang in tour.languages}
-    try:
+
+    def image() -> Change:
+        data = suffix = None
+        if upload is not None and upload.filename:
+            data, suffix = prepare_image(upload.read(MAX_BYTES + 1))
         stopfiles.set_image(stop, data, suffix, alts)
-    except StopRefused as exc:
-        return _back(str(exc), "error", f"#stop-{stop_id}")
-    record(Action.STOP_CHANGED, stop_id, "image and alt text" if data else "alt text")
-    return _back(t("stop_saved", stop=stop_id), anchor=f"#stop-{stop_id}")
+        return (
+            Action.STOP_CHANGED,
+            "image and alt text" if data else "alt text",
+            t("stop_saved", stop=stop_id),
+        )
+
+    return _apply(stop_id, image)
 
 
 @bp.post("/stops/<stop_id>/retire")
@@ -115,14 +133,13 @@ def stop_retire(stop_id: str) -> ResponseReturnValue:
     into = tour.stop(request.form.get("into", ""))
     if into is None:
         return _back(t("retire_choose"), "error", f"#stop-{stop_id}")
-    try:
-        moved = stopfiles.retire(tour, stop, into)
-    except (StopRefused, OSError) as exc:
-        return _back(str(exc), "error", f"#stop-{stop_id}")
-    record(
-        Action.STOP_RETIRED, stop_id, f"alias of {into.id}; folder moved to {moved.relative_to(tour.root)}"
-    )
-    return _back(t("stop_retired", stop=stop_id, into=into.id))
+
+    def retire() -> Change:
+        moved = stopfiles.retire(tour, stop, into).relative_to(tour.root)
+        message = t("stop_retired", stop=stop_id, into=into.id)
+        return Action.STOP_RETIRED, f"alias of {into.id}; folder moved to {moved}", message
+
+    return _apply(stop_id, retire)
 
 
 @bp.get("/stops/<stop_id>/image")
@@ -135,21 +152,20 @@ def stop_image_file(stop_id: str) -> ResponseReturnValue:
     return send_file(path, mimetype=media_type(path.name), conditional=True)
 
 
-@bp.get("/stops/<stop_id>/poster.pdf")
-@role_required(Role.ADMIN)
-def stop_poster(stop_id: str) -> ResponseReturnValue:
-    tour = _tour()
-    stop = _stop(tour, stop_id)
-    path = tour.qr_dir / f"{stop.id}.pdf"
+def _pdf(path: Path) -> ResponseReturnValue:
     if not path.is_file():
         abort(404)
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=path.name)
 
 
+@bp.get("/stops/<stop_id>/poster.pdf")
+@role_required(Role.ADMIN)
+def stop_poster(stop_id: str) -> ResponseReturnValue:
+    tour = _tour()
+    return _pdf(tour.qr_dir / f"{_stop(tour, stop_id).id}.pdf")
+
+
 @bp.get("/posters.pdf")
 @role_required(Role.ADMIN)
 def posters_sheet() -> ResponseReturnValue:
-    path = _tour().qr_dir / "posters.pdf"
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name="posters.pdf")
+    return _pdf(_tour().qr_dir / "posters.pdf")

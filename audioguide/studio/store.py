@@ -41,6 +41,15 @@ class Version:
     action: str  # publish | restore | outside
 
 
+_DRAFT = "SELECT stop, lang, author, text, base_sha256, at FROM drafts"
+_VERSION = "SELECT id, stop, lang, text, author, at, action FROM versions"
+
+
+def _select(path: Path, query: str, *args: object) -> list[tuple[object, ...]]:
+    with connect(path) as db:
+        return [tuple(row) for row in db.execute(query, args).fetchall()]
+
+
 class Drafts:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -56,26 +65,16 @@ class Drafts:
         return draft
 
     def get(self, stop: str, lang: str, author: str) -> Draft | None:
-        with connect(self.path) as db:
-            row = db.execute(
-                "SELECT stop, lang, author, text, base_sha256, at FROM drafts"
-                " WHERE stop = ? AND lang = ? AND author = ?",
-                (stop, lang, author),
-            ).fetchone()
-        return Draft(*row) if row else None
+        rows = _select(self.path, f"{_DRAFT} WHERE stop = ? AND lang = ? AND author = ?", stop, lang, author)
+        return Draft(*rows[0]) if rows else None  # type: ignore[arg-type]
 
     def discard(self, stop: str, lang: str, author: str) -> None:
         with connect(self.path) as db:
             db.execute("DELETE FROM drafts WHERE stop = ? AND lang = ? AND author = ?", (stop, lang, author))
 
     def of_narration(self, stop: str, lang: str) -> list[Draft]:
-        with connect(self.path) as db:
-            rows = db.execute(
-                "SELECT stop, lang, author, text, base_sha256, at FROM drafts"
-                " WHERE stop = ? AND lang = ? ORDER BY at DESC",
-                (stop, lang),
-            ).fetchall()
-        return [Draft(*row) for row in rows]
+        rows = _select(self.path, f"{_DRAFT} WHERE stop = ? AND lang = ? ORDER BY at DESC", stop, lang)
+        return [Draft(*row) for row in rows]  # type: ignore[arg-type]
 
 
 class History:
@@ -103,20 +102,12 @@ class History:
 
     def of(self, stop: str, lang: str) -> list[Version]:
         """Every version of a narration, newest first."""
-        with connect(self.path) as db:
-            rows = db.execute(
-                "SELECT id, stop, lang, text, author, at, action FROM versions"
-                " WHERE stop = ? AND lang = ? ORDER BY id DESC",
-                (stop, lang),
-            ).fetchall()
-        return [Version(*row) for row in rows]
+        rows = _select(self.path, f"{_VERSION} WHERE stop = ? AND lang = ? ORDER BY id DESC", stop, lang)
+        return [Version(*row) for row in rows]  # type: ignore[arg-type]
 
     def get(self, ident: int) -> Version | None:
-        with connect(self.path) as db:
-            row = db.execute(
-                "SELECT id, stop, lang, text, author, at, action FROM versions WHERE id = ?", (ident,)
-            ).fetchone()
-        return Version(*row) if row else None
+        rows = _select(self.path, f"{_VERSION} WHERE id = ?", ident)
+        return Version(*rows[0]) if rows else None  # type: ignore[arg-type]
 
 
 class Settings:

@@ -2,7 +2,8 @@
 sentence, listen to the preview, publish, find the new sentence and audio on the visitor page;
 a Kazakh reviewer marks the narration reviewed and the visitor note goes away.
 
-Screenshots of each studio page go to test-artifacts/studio/.
+Screenshots of each studio page go to test-artifacts/studio/. Chromium is the `browser` fixture
+of tests/web/test_browser.py (tests/studio/conftest.py shares it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 from audioguide.studio.accounts import Accounts
 from tests.helpers.studio import PASSWORD
 from tests.helpers.web_fixtures import running_server
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,20 +24,8 @@ NEW_SENTENCE = "Здесь выбиты имена тысяч женщин."
 KK_NOTE = "Бұл аударма әлі ана тілінде сөйлейтін маманның тексеруін күтуде."
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def _desk(chromium, locale: str):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport={"width": 1200, "height": 900}, locale=locale)
+def _desk(browser, locale: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale=locale)
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
@@ -48,6 +36,7 @@ def _desk(chromium, locale: str):  # type: ignore[no-untyped-def]
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -59,9 +48,9 @@ def _sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def
     page.wait_for_url(f"{base}/studio/")
 
 
-def test_edit_listen_publish_and_review(chromium, studio_tour: Path, staff: Accounts, tmp_path: Path) -> None:
+def test_edit_listen_publish_and_review(browser, studio_tour: Path, staff: Accounts, tmp_path: Path) -> None:
     with running_server(studio_tour, tmp_path / "stats.sqlite3") as (base, _):
-        context, page, errors = _desk(chromium, "en-GB")
+        context, page, errors = _desk(browser, "en-GB")
         page.goto(f"{base}/studio/")
         _shot(page, "01-sign-in")
         _sign_in(page, base, "edna")
@@ -114,7 +103,7 @@ def test_edit_listen_publish_and_review(chromium, studio_tour: Path, staff: Acco
         context.close()
 
         # A Kazakh reviewer marks the kk narration reviewed; the visitor note goes away.
-        context, page, errors = _desk(chromium, "kk-KZ")
+        context, page, errors = _desk(browser, "kk-KZ")
         assert KK_NOTE in page.request.get(f"{base}/kk/wall").text()
         _sign_in(page, base, "kim")
         page.click("#n-wall-kk button[type=submit]")
@@ -131,7 +120,7 @@ def test_edit_listen_publish_and_review(chromium, studio_tour: Path, staff: Acco
         context.close()
 
         # The administrator's pages, for the record.
-        context, page, errors = _desk(chromium, "ru-RU")
+        context, page, errors = _desk(browser, "ru-RU")
         _sign_in(page, base, "ada")
         page.goto(f"{base}/studio/stops")
         _shot(page, "09-stops")
