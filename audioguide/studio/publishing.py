@@ -100,10 +100,12 @@ def publish_text(
     """Write the narration file and record the version; the git commit's hash when one was made.
     Raises gitcommit.GitError after the file is written (the publish stands; git says why)."""
     path = project / "stops" / stop_id / f"{lang}.md"
-    history.remember_current(stop_id, lang, read_current(path))
+    current = read_current(path)
+    history.remember_current(stop_id, lang, current)
     with atomic_open(path, "wb") as handle:
         handle.write(text.encode("utf-8"))
-    history.add(stop_id, lang, text, author, action)
+    if text != current:  # publishing the same text again (to rebuild) is no new version
+        history.add(stop_id, lang, text, author, action)
     if not git_commit:
         return None
     if not gitcommit.is_repository(project):

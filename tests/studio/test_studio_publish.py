@@ -216,3 +216,20 @@ def test_html_in_a_published_narration_is_escaped_on_the_visitor_page(app: Flask
     page = app.test_client().get("/ru/wall").get_data(as_text=True)
     assert "<script>alert" not in page and "onerror" not in page and "<i>Стена" not in page
     assert "&lt;i&gt;Стена&lt;/i&gt;" in page
+
+
+def test_a_new_title_redraws_the_posters(app: Flask, signed_in, studio_tour: Path) -> None:
+    from audioguide.qr import build_posters
+    from audioguide.qr.state import load_state
+    from audioguide.tour.load import load_tour
+
+    tour, _ = load_tour(studio_tour)
+    build_posters(tour)
+    before = load_state(studio_tour / "qr")[0].stops["wall"].hash
+    sheet = (studio_tour / "qr" / "posters.pdf").read_bytes()
+    job = finished_publish(
+        app, submit_editor(signed_in("edna"), "wall", "en", "publish", "The wall of names", "New.")
+    )
+    assert job.state == "done" and job.title_changed, job.as_json()
+    assert load_state(studio_tour / "qr")[0].stops["wall"].hash != before
+    assert (studio_tour / "qr" / "posters.pdf").read_bytes() != sheet
