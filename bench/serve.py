@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load test of `audioguide serve` against nginx serving the same bytes as static files.
 
-    python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn]
+    python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn] [--publishing]
 
 Needs (this script installs nothing):
   - wrk     (Debian: apt-get install wrk)       the load generator
@@ -14,6 +14,9 @@ stop and language a synthetic ~1 MB MP3 and captions (no speech engine, nothing 
 network), starts the server(s) on 127.0.0.1 only, and measures with wrk:
   - stop pages: GET rotating over every stop page of every language;
   - ranges: GET with Range: a random 64 KiB slice of the 1 MB MP3 (what seeking asks for).
+  - with --publishing: the stop pages again while a staff member publishes one narration after
+    another through the server's own studio (bench/publish_loop.py; eSpeak voices in the copy),
+    against the idle figure (target: at least 80 %).
 Each figure is the median of --runs runs. Every request loop is bounded by --duration.
 Note that wrk runs on the same 2 cores as the server: both servers pay that equally.
 """
@@ -41,12 +44,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from audioguide.tour.load import load_tour  # noqa: E402
+from bench.publish_loop import PublishLoop, add_editor, espeak_voices  # noqa: E402
 from tests.helpers.web_fixtures import MediaMaker  # noqa: E402
 
 MP3_SECONDS = 62.5  # at 128 kbit/s: 1,000,000 bytes
 RANGE_BYTES = 65_536
 TARGET_PAGES_PER_SECOND = 800
 TARGET_P99_MS = 100.0
+TARGET_WHILE_PUBLISHING = 0.80  # of the idle stop pages per second
 
 
 def need(tool: str, hint: str) -> str:
@@ -75,7 +80,7 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 30) -> None
     sys.exit(f"server not ready: {url}")
 
 
-def make_project(source: Path, work: Path) -> tuple[Path, list[str]]:
+def make_project(source: Path, work: Path, *, publishing: bool = False) -> tuple[Path, list[str]]:
     """A copy of the tour with synthetic audio; returns (project, stop page paths)."""
     project = work / "tour"
     project.mkdir()
@@ -89,6 +94,9 @@ def make_project(source: Path, work: Path) -> tuple[Path, list[str]]:
         sys.exit(f"no usable tour in {source}")
     # The test suite's publisher: the same typed manifest records the build writes.
     MediaMaker(work / "tones").publish(project, seconds=MP3_SECONDS, engine="piper", bitrate="128k")
+    if publishing:
+        espeak_voices(project, tour.languages)
+        add_editor(project)
     pages = [f"/{lang}/{stop.id}" for stop in tour.stops for lang in tour.languages]
     return project, pages
 
@@ -195,6 +203,25 @@ def measure(name: str, wrk: str, base: str, scripts: dict[str, Path], args: argp
     return result
 
 
+def measure_publishing(
+    base: str, project: Path, pages: list[str], wrk: str, scripts: dict[str, Path], args: argparse.Namespace
+) -> dict:
+    """The stop pages measured while the studio publishes one narration after another."""
+    stop_id, lang = pages[0].strip("/").split("/")[1], pages[0].strip("/").split("/")[0]
+    loop = PublishLoop(base, project, stop_id, lang)
+    loop.start()
+    try:
+        result = measure("while publishing", wrk, base, {"pages": scripts["pages"]}, args)["pages"]
+    finally:
+        loop.stop()
+    result["publishes"] = loop.done
+    result["publish_seconds"] = statistics.median(loop.seconds) if loop.seconds else float("nan")
+    result["publish_errors"] = loop.errors[:3]
+    if loop.errors:
+        print(f"  publish errors: {loop.errors[:3]}", flush=True)
+    return {"pages": result, **{k: result[k] for k in ("publishes", "publish_seconds", "publish_errors")}}
+
+
 def static_copy(base: str, paths: list[str], extra: list[str], root: Path) -> None:
     """What nginx serves: the very bytes audioguide answers, at the same URL paths."""
     for path in paths + extra:
@@ -249,6 +276,9 @@ def main() -> None:
     parser.add_argument("--server-threads", type=int, default=16, help="audioguide serve --threads [16]")
     parser.add_argument("--gunicorn", action="store_true", help="also measure gunicorn (gthread, 2 workers)")
     parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument(
+        "--publishing", action="store_true", help="also measure the stop pages while the studio publishes"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if not 1 <= args.duration <= 120 or not 1 <= args.runs <= 10:
@@ -260,7 +290,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="audioguide-bench-") as temp:
         work = Path(temp)
         work.chmod(0o755)  # nginx workers run as an unprivileged user and must read the copy
-        project, pages = make_project(args.project, work)
+        project, pages = make_project(args.project, work, publishing=args.publishing)
         print(f"tour: {len(pages)} stop pages; MP3 for ranges: 1 MB; {args.connections} clients, "
               f"{args.runs} x {args.duration} s per figure (median)", flush=True)  # fmt: skip
         port = free_port()
@@ -295,6 +325,8 @@ def main() -> None:
                 urllib.request.urlopen(base + path, timeout=10).read()
             scripts = {"pages": lua_pages(pages, work), "ranges": lua_ranges(mp3, size, work)}
             results["audioguide (waitress)"] = measure("audioguide (waitress)", wrk, base, scripts, args)
+            if args.publishing:
+                results["while publishing"] = measure_publishing(base, project, pages, wrk, scripts, args)
             www = work / "www"
             static_copy(base, pages, [mp3, *assets], www)
 
@@ -347,6 +379,15 @@ def main() -> None:
         and ours["pages"]["errors"] == 0
         and ours["ranges"]["errors"] == 0
     )
+    if args.publishing:
+        busy = results["while publishing"]
+        ratio = busy["pages"]["rps"] / pages_result["rps"]
+        print(
+            f"stop pages while publishing: {busy['pages']['rps']:.0f}/s = {ratio:.0%} of idle"
+            f" (target >= {TARGET_WHILE_PUBLISHING:.0%}); p99 {busy['pages']['p99_ms']:.1f} ms;"
+            f" {busy['publishes']} publishes, {busy['publish_seconds']:.2f} s each (median)"
+        )
+        met = met and ratio >= TARGET_WHILE_PUBLISHING and not busy["publish_errors"]
     print("targets met" if met else "TARGETS NOT MET")
     sys.exit(0 if met else 1)
 

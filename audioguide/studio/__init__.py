@@ -8,7 +8,11 @@ parts, for whoever adds a page:
 - auth.py: `login_required`, `role_required(Role...)`, `require_language(lang)`, the session.
 - accounts.py (users), audit.py (`Action`, the log), reviews.py: the studio database (db.py).
 - state.py: `studio()` (project folder and stores) and `record(Action..., target, detail)`.
+- store.py: drafts, published versions and settings in the studio database.
 - signin.py, dashboard.py, admin.py: the views; templates/studio/*.html extend base.html.
+- editor.py (edit, drafts, conflicts, "Listen", publish status), versions.py (history, restore),
+  stops.py (administrators: add, number, location, image, retire, posters, settings); their
+  work without Flask: texts.py, preview.py, publishing.py, gitcommit.py, stopfiles.py, images.py.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask, project: Path, *, stats_db: StatsLocation, studio_db: Path | None = None) -> None:
     # Importing the views registers their routes on the blueprint.
-    from audioguide.studio import admin, dashboard, signin  # noqa: F401
+    from audioguide.studio import admin, dashboard, editor, signin, stops, versions  # noqa: F401
     from audioguide.studio.blueprint import bp
 
     path = studio_db or project / DEFAULT_NAME
@@ -46,5 +50,7 @@ def init_app(app: Flask, project: Path, *, stats_db: StatsLocation, studio_db: P
         log.warning("cannot keep the studio's session key in %s (%s): sessions end on restart", project, exc)
         secret = secrets.token_bytes(32)
     init_auth(app, secret, accounts.by_id)
+    # A stop image may be 10 MB; the visitor app takes no uploads, so the limit is the studio's.
+    app.config["MAX_CONTENT_LENGTH"] = 11 * 1024 * 1024
     app.register_blueprint(bp)
     app.wsgi_app = behind_trusted_proxy(app.wsgi_app)  # type: ignore[method-assign]

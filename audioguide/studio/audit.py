@@ -28,7 +28,10 @@ class Action(StrEnum):
     USER_REMOVED = "user_removed"
     PASSWORD_CHANGED = "password_changed"
     REVIEW = "review"
+    STOP_ADDED = "stop_added"
     STOP_CHANGED = "stop_changed"
+    STOP_RETIRED = "stop_retired"
+    SETTINGS_CHANGED = "settings_changed"
     PUBLISH = "publish"
     RESTORE = "restore"
 

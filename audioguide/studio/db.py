@@ -1,5 +1,6 @@
-"""The studio's SQLite database: accounts, reviews and the audit log, in `studio.sqlite3` of the
-project (beside `stats.sqlite3`, which holds only anonymous scan counts).
+"""The studio's SQLite database: accounts, reviews, the audit log, drafts, published versions
+and settings, in `studio.sqlite3` of the project (beside `stats.sqlite3`, which holds only
+anonymous scan counts).
 
 One short connection per operation: the studio is used by a handful of staff, and a connection
 that is not shared between threads needs no locking of ours. WAL lets `audioguide users` (another
@@ -36,6 +37,29 @@ CREATE TABLE IF NOT EXISTS reviews (
     text_sha256 TEXT NOT NULL              -- of the narration file as reviewed
 );
 CREATE INDEX IF NOT EXISTS reviews_by_narration ON reviews (stop, lang, id);
+CREATE TABLE IF NOT EXISTS drafts (
+    stop        TEXT NOT NULL,
+    lang        TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    text        TEXT NOT NULL,             -- the whole narration file as the editor would write it
+    base_sha256 TEXT NOT NULL,             -- of the file the editor was loaded from
+    at          TEXT NOT NULL,
+    PRIMARY KEY (stop, lang, author)
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id          INTEGER PRIMARY KEY,
+    stop        TEXT NOT NULL,
+    lang        TEXT NOT NULL,
+    text        TEXT NOT NULL,             -- the whole narration file as published
+    author      TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    action      TEXT NOT NULL              -- publish | restore | outside (found changed on disk)
+);
+CREATE INDEX IF NOT EXISTS versions_by_narration ON versions (stop, lang, id);
+CREATE TABLE IF NOT EXISTS settings (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit (
     id      INTEGER PRIMARY KEY,
     at      TEXT NOT NULL,                 -- UTC, ISO 8601

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, request
@@ -11,6 +11,9 @@ from flask_login import current_user
 from audioguide.statsdb import StatsLocation
 from audioguide.studio.accounts import Accounts
 from audioguide.studio.audit import Action, AuditLog
+from audioguide.studio.preview import Previews
+from audioguide.studio.publishing import PublishJobs
+from audioguide.studio.store import Drafts, History, Settings
 
 EXTENSION = "audioguide.studio"
 
@@ -21,6 +24,25 @@ class StudioState:
     accounts: Accounts
     audit: AuditLog
     stats_db: StatsLocation  # a SQLite file or a PostgreSQL URL
+    # Work the studio runs in background threads: "Listen" previews and publish builds.
+    previews: Previews = field(init=False)
+    publishes: PublishJobs = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "previews", Previews(self.project))
+        object.__setattr__(self, "publishes", PublishJobs(self.project))
+
+    @property
+    def drafts(self) -> Drafts:
+        return Drafts(self.accounts.path)
+
+    @property
+    def history(self) -> History:
+        return History(self.accounts.path)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(self.accounts.path)
 
 
 def studio() -> StudioState:

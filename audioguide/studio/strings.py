@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from audioguide.studio.strings_edit import EDIT_STRINGS
+
 FALLBACK = "en"
 LANGUAGES = ("en", "ru", "kk")
 
@@ -291,6 +293,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_entries": "Әзірге жазба жоқ.",
     },
 }
+
+
+for _lang, _strings in EDIT_STRINGS.items():
+    STRINGS[_lang].update(_strings)
 
 
 def translate(lang: str, key: str, /, **values: object) -> str:

@@ -29,7 +29,7 @@ AUDIO_KEYS = (
     "paragraph_pause",
 )
 QR_KEYS = ("error_correction", "paper")
-STOP_KEYS = ("number", "aliases", "image", "location", "voices")
+STOP_KEYS = ("number", "aliases", "image", "image_alt", "location", "voices")
 LOCATION_KEYS = ("lat", "lon")
 FRONT_MATTER_KEYS = ("title", "needs_review", "notes", "recording", "narrator")
 
@@ -98,6 +98,7 @@ class StopConfig:
     aliases: list[str] = field(default_factory=list)
     image: str | None = None  # set only when check_image accepted it
     image_type: str = ""  # its Content-Type, as Pillow read it
+    image_alt: dict[str, str] = field(default_factory=dict)  # language -> what the image shows
     location: Location | None = None
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     number_line: int = 1
@@ -374,6 +375,13 @@ def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
                 diags.error(path, stop.line_of("image"), checked)
             else:  # only a checked image is ever published
                 config.image, config.image_type = stop["image"].strip(), checked.mimetype
+    if "image_alt" in stop:
+        alt = _expect_mapping(stop["image_alt"], path, stop.line_of("image_alt"), diags, "image_alt")
+        for lang, text in alt.items():
+            if not isinstance(text, str):
+                diags.error(path, alt.line_of(lang), f"image_alt.{lang}: describe the image in words")
+            elif text.strip():
+                config.image_alt[str(lang)] = " ".join(text.split())
     if "location" in stop:
         location = _expect_mapping(stop["location"], path, stop.line_of("location"), diags, "location")
         warn_unknown_keys(location, LOCATION_KEYS, path, diags, "location")
