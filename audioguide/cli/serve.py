@@ -32,6 +32,7 @@ def run(
     dev: bool,
     stats_db: Path | None,
     threads: int,
+    accel_redirect: str | None = None,
 ) -> None:
     from audioguide.web import create_app
 
@@ -50,7 +51,7 @@ def run(
     if not manifest.narrations:
         click.echo("No audio built yet: run 'audioguide build'. Pages are served without it.", err=True)
 
-    app = create_app(project, stats_db=stats_db)
+    app = create_app(project, stats_db=stats_db, accel_redirect=accel_redirect)
     url = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
     if dev:
         click.echo(f"Development server (not for visitors) on {url}")

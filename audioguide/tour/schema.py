@@ -17,7 +17,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 PAPER_SIZES = ("A4", "A5", "A6")
 ERROR_CORRECTION = ("L", "M", "Q", "H")
 
-TOUR_KEYS = ("title", "base_url", "languages", "voices", "audio", "qr")
+TOUR_KEYS = ("title", "base_url", "stats_url", "languages", "voices", "audio", "qr")
 AUDIO_KEYS = (
     "bitrate",
     "sample_rate",
@@ -69,6 +69,7 @@ class Location:
 class TourConfig:
     title: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
+    stats_url: str = ""  # where an exported (static) site sends its scan beacons; "" for none
     languages: list[str] = field(default_factory=list)
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     audio: AudioSettings = field(default_factory=AudioSettings)
@@ -202,6 +203,18 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
         diags.error(path, tour.line_of("base_url"), "'base_url' must not have a query or fragment")
     else:
         config.base_url = base_url.rstrip("/")
+
+    stats_url = tour.get("stats_url")
+    if stats_url is not None:
+        stats_parts = urlsplit(stats_url) if isinstance(stats_url, str) else None
+        if stats_parts is None or stats_parts.scheme not in ("http", "https") or not stats_parts.netloc:
+            diags.error(
+                path,
+                tour.line_of("stats_url"),
+                "'stats_url' must be an absolute http(s) URL such as https://guide.example.org/api/v1/scans",
+            )
+        else:
+            config.stats_url = stats_url
 
     if "voices" in tour:
         config.voices = parse_voices(tour["voices"], path, tour.line_of("voices"), diags)

@@ -8,7 +8,10 @@ Safari's first probe of an audio file is `Range: bytes=0-1` and it gives up with
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request, send_file
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, redirect, request, send_file
 
 from audioguide.web.bodies import respond
 from audioguide.web.snapshot import MediaFile, Snapshot
@@ -24,6 +27,9 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response:
     try:
         if not snap.holds_its_hash(media):
             return _send_unverified(media)
+        accel = current_app.config.get("AUDIOGUIDE_ACCEL_REDIRECT")
+        if accel and media.path.is_relative_to(audio_dir := snap.tour.audio_dir.resolve()):
+            return _accel_redirect(accel, audio_dir, media)
         response = send_file(
             media.path,
             mimetype=media.mimetype,
@@ -37,6 +43,16 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response:
     response.cache_control.immutable = True
     if response.status_code == 206:
         _stream_range_from_file(response, media)
+    return response
+
+
+def _accel_redirect(prefix: str, audio_dir: Path, media: MediaFile) -> Response:
+    """No body: nginx sends the file from its `internal` location (ranges, HEAD, sendfile) and
+    keeps these headers; routing, hashes and statistics stay with the app (docs/serving.md)."""
+    relative = media.path.relative_to(audio_dir).as_posix()
+    response = Response(status=200, mimetype=media.mimetype)
+    response.headers["X-Accel-Redirect"] = f"{prefix}/{quote(relative)}"
+    response.headers["Cache-Control"] = IMMUTABLE
     return response
 
 
