@@ -149,7 +149,8 @@ def nginx_snippet(snap: Snapshot, prefix: str, stats_url: str) -> str:
         f"error_page 404 {prefix}/404.html;",
         "",
         "# The export's own bookkeeping is not for visitors.",
-        rf"location ~ ^{re.escape(prefix)}/(_headers|_redirects|nginx\.conf)$|/\.audioguide- {{ return 404; }}",
+        rf"location ~ ^{re.escape(prefix)}/(_headers|_redirects|nginx\.conf)$|/\.audioguide- "
+        "{ return 404; }",
     ]
     if prefix:
         out.append(f"location = {prefix} {{ return 301 {prefix}/; }}")

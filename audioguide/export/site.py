@@ -178,7 +178,8 @@ def export_site(options: ExportOptions) -> Iterator[ExportedFile | ExportDone]:
     prefix = parts.path.rstrip("/")
     stats_url = options.stats_url if options.stats_url is not None else tour.config.stats_url
     destination.mkdir(parents=True, exist_ok=True)
-    (destination / MARKER).touch()
+    if not (destination / MARKER).exists():
+        (destination / MARKER).touch()  # once: its mtime stays, so a sync sees nothing new
     before = _files(destination)
     with tempfile.TemporaryDirectory(prefix="audioguide-export-") as temp:
         app = export_app(

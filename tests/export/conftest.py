@@ -12,9 +12,10 @@ BASE_URL = "https://guide.example.org"
 
 
 @pytest.fixture
-def export_dir(web_tour: Path, tmp_path: Path) -> Path:
+def export_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     from audioguide.export import ExportOptions, export_site
 
+    project = request.getfixturevalue("web_tour")
     destination = tmp_path / "site"
-    list(export_site(ExportOptions(web_tour, destination, base_url=BASE_URL)))
+    list(export_site(ExportOptions(project, destination, base_url=BASE_URL)))
     return destination

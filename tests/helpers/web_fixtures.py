@@ -123,15 +123,18 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(project: Path, stats_db: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """`audioguide serve` as a visitor's phone would meet it: waitress on a loopback port."""
+def running_server(
+    project: Path, stats_db: Path, args: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`audioguide serve` as a visitor's phone would meet it: waitress on a loopback port.
+    `args`: more options of `audioguide serve`."""
     port = _free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(_REPO), os.environ.get("PYTHONPATH", "")]),
     }
     command = [sys.executable, "-m", "audioguide", "serve", "--project", str(project)]
-    command += ["--port", str(port), "--stats-db", str(stats_db)]
+    command += ["--port", str(port), "--stats-db", str(stats_db), *args]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
