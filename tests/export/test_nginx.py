@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from audioguide.export import ExportOptions, export_site
-from tests.export.conftest import BASE_URL
 from tests.helpers.nginx import export_server, require_nginx, running_nginx
 from tests.helpers.web_fixtures import running_server
 
