@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load test of `audioguide serve` against nginx serving the same bytes as static files.
 
-    python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn]
+    python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn] [--no-export]
 
 Needs (this script installs nothing):
   - wrk     (Debian: apt-get install wrk)       the load generator
@@ -14,6 +14,12 @@ stop and language a synthetic ~1 MB MP3 and captions (no speech engine, nothing 
 network), starts the server(s) on 127.0.0.1 only, and measures with wrk:
   - stop pages: GET rotating over every stop page of every language;
   - ranges: GET with Range: a random 64 KiB slice of the 1 MB MP3 (what seeking asks for).
+With nginx it also measures the two ways nginx serves the guide itself (docs/scaling.md):
+  - the static export (`audioguide export`) served by nginx with the nginx.conf it generates;
+  - `audioguide serve --accel-redirect` behind nginx: pages proxied to the app, audio sent by
+    nginx from an internal location; the app's X-Accel-Redirect answers (immutable URLs) are
+    kept in a small proxy_cache, as docs/serving.md configures it. "--accel-redirect, no cache"
+    is the same without that cache: every range request then passes through the app.
 Each figure is the median of --runs runs. Every request loop is bounded by --duration.
 Note that wrk runs on the same 2 cores as the server: both servers pay that equally.
 """
@@ -47,6 +53,8 @@ MP3_SECONDS = 62.5  # at 128 kbit/s: 1,000,000 bytes
 RANGE_BYTES = 65_536
 TARGET_PAGES_PER_SECOND = 800
 TARGET_P99_MS = 100.0
+TARGET_EXPORT_RATIO = 0.95  # the export is nginx serving files: as fast as nginx
+TARGET_ACCEL_RANGE_RATIO = 0.7  # ranges through --accel-redirect, against nginx alone
 
 
 def need(tool: str, hint: str) -> str:
@@ -203,15 +211,19 @@ def static_copy(base: str, paths: list[str], extra: list[str], root: Path) -> No
         target.write_bytes(urllib.request.urlopen(base + path, timeout=10).read())
 
 
-def nginx_config(folder: Path, root: Path, port: int) -> Path:
-    config = folder / "nginx.conf"
-    temp = folder / "nginx-temp"
+def nginx_config(
+    folder: Path, root: Path, port: int, server: str | None = None, name: str = "nginx", http: str = ""
+) -> Path:
+    """One nginx.conf for every nginx variant: only the server's directives (and `http`) differ."""
+    config = folder / f"{name}.conf"
+    temp = folder / f"{name}-temp"
     temp.mkdir()
+    server = server or f"root {root};\n        location / {{ try_files $uri =404; }}"
     config.write_text(f"""
 worker_processes 2;
 daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/nginx-error.log warn;
+pid {folder}/{name}.pid;
+error_log {folder}/{name}-error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     access_log off;
@@ -227,14 +239,94 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
+    {http}
     server {{
         listen 127.0.0.1:{port};
-        root {root};
-        location / {{ try_files $uri =404; }}
+        {server}
     }}
 }}
 """)
     return config
+
+
+EXPORT = "export, served by nginx"
+ACCEL = "--accel-redirect + nginx"
+ACCEL_NO_CACHE = "--accel-redirect, no cache"
+
+
+def accel_config(app_base: str, audio: Path, cache: Path | None) -> tuple[str, str]:
+    """nginx in front of `audioguide serve --accel-redirect /_audio` (docs/serving.md):
+    (server directives, http directives). With `cache`, /media/ goes through a second server
+    that keeps the app's answers (headers only, immutable URLs); nginx honours an
+    X-Accel-Redirect from its cache but never stores one it acts on, hence the two hops."""
+    proxy = """proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;"""
+    media = f"http://unix:{cache}/inner.sock" if cache else app_base
+    server = f"""location /_audio/ {{ internal; alias {audio}/; }}
+        location /media/ {{ proxy_pass {media}; {proxy} }}
+        location / {{ proxy_pass {app_base}; {proxy} }}"""
+    if cache is None:
+        return server, ""
+    http = f"""proxy_cache_path {cache}/zone keys_zone=audioguide_accel:1m max_size=10m;
+    server {{
+        listen unix:{cache}/inner.sock;
+        location /media/ {{
+            proxy_pass {app_base};
+            {proxy}
+            proxy_cache audioguide_accel;
+            proxy_ignore_headers X-Accel-Redirect;  # store it; the front server acts on it
+            proxy_pass_header X-Accel-Redirect;
+        }}
+    }}"""
+    return server, http
+
+
+def nginx_ways(
+    nginx: str,
+    wrk: str,
+    project: Path,
+    work: Path,
+    pages: list[str],
+    scripts: dict[str, Path],
+    serve: list[str],
+    env: dict[str, str],
+    results: dict[str, dict],
+    args: argparse.Namespace,
+) -> None:
+    """The export served by nginx, and --accel-redirect behind nginx, on the same tour and MP3."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    export = work / "export"
+    command = [sys.executable, "-m", "audioguide", "export", "--project", str(project), str(export)]
+    subprocess.run([*command, "--base-url", base], check=True, env={**os.environ, **env}, capture_output=True)
+    for item in [work, *export.rglob("*"), *project.rglob("*")]:
+        item.chmod(0o755 if item.is_dir() else 0o644)
+    server = f"root {export};\n        include {export / 'nginx.conf'};"
+    config = nginx_config(work, export, port, server, "nginx-export")
+    with process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx-export.log"):
+        results[EXPORT] = measure(EXPORT, wrk, base, scripts, args)
+
+    app_port = free_port()
+    accel = list(serve)
+    accel[accel.index("--port") + 1] = str(app_port)
+    accel += ["--accel-redirect", "/_audio"]
+    app_base = f"http://127.0.0.1:{app_port}"
+    with process(accel, app_base + "/api/v1/tour", work / "serve-accel.log", env):
+        for name, cached in ((ACCEL, True), (ACCEL_NO_CACHE, False)):
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            cache = work / f"cache-{port}" if cached else None
+            if cache:
+                cache.mkdir()
+            server, http = accel_config(app_base, project / "audio", cache)
+            config = nginx_config(work, export, port, server, f"nginx-{port}", http)
+            with process(
+                [nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx-accel.log"
+            ):
+                for path in pages:  # warm the app's page cache
+                    urllib.request.urlopen(base + path, timeout=10).read()
+                results[name] = measure(name, wrk, base, scripts, args)
 
 
 def main() -> None:
@@ -249,6 +341,7 @@ def main() -> None:
     parser.add_argument("--server-threads", type=int, default=16, help="audioguide serve --threads [16]")
     parser.add_argument("--gunicorn", action="store_true", help="also measure gunicorn (gthread, 2 workers)")
     parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument("--no-export", action="store_true", help="skip the export and --accel-redirect")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if not 1 <= args.duration <= 120 or not 1 <= args.runs <= 10:
@@ -322,6 +415,8 @@ def main() -> None:
             nbase = f"http://127.0.0.1:{port}"
             with process([nginx, "-p", str(work), "-c", str(config)], nbase + pages[0], work / "nginx.log"):
                 results["nginx (static copy)"] = measure("nginx (static copy)", wrk, nbase, scripts, args)
+            if not args.no_export:
+                nginx_ways(nginx, wrk, project, work, pages, scripts, serve, env, results, args)
 
     ours = results["audioguide (waitress)"]
     print()
@@ -333,12 +428,15 @@ def main() -> None:
     )
     if "nginx (static copy)" in results:
         best = results["nginx (static copy)"]
-        for kind in ("pages", "ranges"):
-            ratio = ours[kind]["rps"] / best[kind]["rps"]
-            print(
-                f"ratio to nginx, {kind}: {ratio:.2f}"
-                f" ({ours[kind]['rps']:.0f} vs {best[kind]['rps']:.0f} req/s)"
-            )
+        for name, figures in results.items():
+            if name == "nginx (static copy)":
+                continue
+            for kind in ("pages", "ranges"):
+                ratio = figures[kind]["rps"] / best[kind]["rps"]
+                print(
+                    f"ratio to nginx, {name}, {kind}: {ratio:.2f}"
+                    f" ({figures[kind]['rps']:.0f} vs {best[kind]['rps']:.0f} req/s)"
+                )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     met = (
@@ -347,6 +445,23 @@ def main() -> None:
         and ours["pages"]["errors"] == 0
         and ours["ranges"]["errors"] == 0
     )
+    if EXPORT in results and ACCEL in results:
+        best = results["nginx (static copy)"]
+        export, accel = results[EXPORT], results[ACCEL]
+        met = (
+            met
+            and all(
+                export[kind]["rps"] >= TARGET_EXPORT_RATIO * best[kind]["rps"] for kind in ("pages", "ranges")
+            )
+            and accel["ranges"]["rps"] >= TARGET_ACCEL_RANGE_RATIO * best["ranges"]["rps"]
+            and all(
+                figures[kind]["errors"] == 0 for figures in (export, accel) for kind in ("pages", "ranges")
+            )
+        )
+        print(
+            f"targets: export >= {TARGET_EXPORT_RATIO} of nginx, --accel-redirect ranges >="
+            f" {TARGET_ACCEL_RANGE_RATIO} of nginx, 0 errors"
+        )
     print("targets met" if met else "TARGETS NOT MET")
     sys.exit(0 if met else 1)
 

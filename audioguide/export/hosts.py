@@ -170,8 +170,9 @@ def nginx_snippet(snap: Snapshot, prefix: str, stats_url: str) -> str:
             out += _add_headers(headers, "    ")
             out.append("}")
             out.append(f"location {prefix}/ {{")
-            # /en/welcome is en/welcome.html, /en/ is en/index.html, /s/gate is s/gate.html.
-            out.append("    try_files $uri $uri.html $uri/ =404;")
+            # /en/welcome is en/welcome.html, /en/ is en/index.html, /s/gate is s/gate.html; the
+            # .html first: stop pages are what visitors ask for most (one stat() less each).
+            out.append("    try_files $uri.html $uri $uri/ =404;")
         else:
             out.append(f"location ^~ {prefix}{section.folder} {{")
             out.append("    try_files $uri =404;")
