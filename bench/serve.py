@@ -47,6 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from audioguide.tour.load import load_tour  # noqa: E402
+from tests.helpers.nginx import nginx_config as test_nginx_config  # noqa: E402
 from tests.helpers.web_fixtures import MediaMaker  # noqa: E402
 
 MP3_SECONDS = 62.5  # at 128 kbit/s: 1,000,000 bytes
@@ -215,38 +216,11 @@ def nginx_config(
     folder: Path, root: Path, port: int, server: str | None = None, name: str = "nginx", http: str = ""
 ) -> Path:
     """One nginx.conf for every nginx variant: only the server's directives (and `http`) differ."""
-    config = folder / f"{name}.conf"
-    temp = folder / f"{name}-temp"
-    temp.mkdir()
     server = server or f"root {root};\n        location / {{ try_files $uri =404; }}"
-    config.write_text(f"""
-worker_processes 2;
-daemon off;
-pid {folder}/{name}.pid;
-error_log {folder}/{name}-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    default_type text/html;
-    types {{ audio/mpeg mp3; text/vtt vtt; text/css css; text/javascript js; image/svg+xml svg; }}
-    sendfile on;
-    # tcp_nopush stalls range answers on loopback for a delayed ACK (40 ms, 1,600 req/s
-    # instead of 38,000): off, so nginx shows its real best.
-    tcp_nopush off;
-    keepalive_requests 1000000;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    {http}
-    server {{
-        listen 127.0.0.1:{port};
-        {server}
-    }}
-}}
-""")
-    return config
+    # The static copy's pages have no suffix: text/html by default.
+    types = "types { audio/mpeg mp3; text/vtt vtt; text/css css; text/javascript js; image/svg+xml svg; }"
+    extra = f"default_type text/html;\n    {types}\n    {http}"
+    return test_nginx_config(folder, port, server, workers=2, http=extra, name=name)
 
 
 EXPORT = "export, served by nginx"

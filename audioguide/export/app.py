@@ -30,7 +30,7 @@ from audioguide.web.bodies import Body, respond
 from audioguide.web.media import IMMUTABLE
 from audioguide.web.openapi import openapi_document
 from audioguide.web.pages import PAGE_CACHE
-from audioguide.web.render import HTML, _common
+from audioguide.web.render import HTML, _common, format_megabytes
 from audioguide.web.state import page_cache
 from audioguide.web.views import StopLink
 
@@ -126,8 +126,18 @@ def typed_number_page() -> Response:
     tour = cache.snapshot.tour
     lang = tour.default_language
     missing = [(code, translate(code, "no_such_stop")) for code in tour.languages]
-    stops = list(cache.views(lang).values())
-    return _picker("export/go.html", "", stops=[view.link for view in stops], missing=missing, message=None)
+    # The home page of the default language (keypad, list of stops: what works without JS), whose
+    # script looks the number up, or says in the visitor's language that there is no such stop.
+    size = sum(item["bytes"] for item in cache.offline_files(lang, include_home=False))
+    stops = [view.link for view in cache.views(lang).values()]
+    return _picker(
+        "export/go.html",
+        "",
+        stops=stops,
+        offline_size=format_megabytes(size, lang),
+        missing=missing,
+        message=None,
+    )
 
 
 def openapi_page() -> Response:

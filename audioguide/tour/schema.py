@@ -153,6 +153,11 @@ def parse_voices(value: Any, path: Path, line: int, diags: Diagnostics) -> dict[
     return voices
 
 
+def _http_url(value: object) -> bool:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
     config = TourConfig()
     tour = _expect_mapping(data, path, 1, diags, "tour.yaml")
@@ -192,29 +197,23 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
         diags.error(path, tour.line_of("title"), "'title' is missing: give the tour's title per language")
 
     base_url = tour.get("base_url")
-    parts = urlsplit(base_url) if isinstance(base_url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _http_url(base_url):
         diags.error(
             path,
             tour.line_of("base_url"),
             "'base_url' must be an absolute http(s) URL such as https://guide.example.org",
         )
-    elif parts.query or parts.fragment:
+    elif urlsplit(base_url).query or urlsplit(base_url).fragment:
         diags.error(path, tour.line_of("base_url"), "'base_url' must not have a query or fragment")
     else:
         config.base_url = base_url.rstrip("/")
 
-    stats_url = tour.get("stats_url")
-    if stats_url is not None:
-        stats_parts = urlsplit(stats_url) if isinstance(stats_url, str) else None
-        if stats_parts is None or stats_parts.scheme not in ("http", "https") or not stats_parts.netloc:
-            diags.error(
-                path,
-                tour.line_of("stats_url"),
-                "'stats_url' must be an absolute http(s) URL such as https://guide.example.org/api/v1/scans",
-            )
-        else:
-            config.stats_url = stats_url
+    stats_url = tour.get("stats_url")  # optional: where an exported site counts its scans
+    if stats_url is not None and not _http_url(stats_url):
+        message = "'stats_url' must be an absolute http(s) URL such as https://guide.example.org/api/v1/scans"
+        diags.error(path, tour.line_of("stats_url"), message)
+    elif stats_url:
+        config.stats_url = stats_url
 
     if "voices" in tour:
         config.voices = parse_voices(tour["voices"], path, tour.line_of("voices"), diags)

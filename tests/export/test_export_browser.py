@@ -101,6 +101,10 @@ def test_scan_language_beacon_audio_and_offline(chromium, web_tour: Path, tmp_pa
             page.wait_for_url(f"{base}/ru/wall")  # the keypad, through go.html
             _wait_for(lambda: len(received) == 3)
             assert received[2]["body"] == {"stop": "wall", "lang": "ru"}
+            page.goto(f"{base}/go?lang=ru&n=99")  # no such stop: said in the visitor's language
+            page.wait_for_selector("p.message[lang=ru]")
+            assert page.text_content("p.message") == "Остановки с номером 99 нет."
+            assert len(received) == 3  # nothing counted
             assert not errors, errors  # no CSP violation (the beacon's origin is in connect-src)
             context.close()
 

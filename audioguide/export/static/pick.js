@@ -54,10 +54,14 @@
       go(lang, stop.id);
       return;
     }
-    var message = document.getElementById("missing-" + lang);
-    if (message) {
-      message.textContent = message.textContent.replace("{number}", typed);
-      message.hidden = false;
+    var text = document.body.getAttribute("data-missing-" + lang.toLowerCase()), form = document.getElementById("keypad-form");
+    if (text && form) {
+      var message = document.createElement("p");
+      message.className = "message";
+      message.setAttribute("role", "alert");
+      message.lang = lang;
+      message.textContent = text.replace("{number}", typed);
+      form.parentNode.insertBefore(message, form);
     }
   }).catch(function () { /* offline without a downloaded tour: the list below still works */ });
 })();
