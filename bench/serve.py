@@ -186,22 +186,34 @@ def load_average() -> float:
 
 
 def measure(name: str, wrk: str, base: str, scripts: dict[str, Path], args: argparse.Namespace) -> dict:
-    result = {}
+    return measure_together({name: base}, wrk, scripts, args)[name]
+
+
+def measure_together(
+    servers: dict[str, str], wrk: str, scripts: dict[str, Path], args: argparse.Namespace
+) -> dict[str, dict]:
+    """Runs take turns between the servers (A, B, C, A, B, C, ...): on a shared machine the load
+    drifts during minutes, and servers measured one after the other would each meet another."""
+    results: dict[str, dict] = {name: {} for name in servers}
     for kind, script in scripts.items():
         load = load_average()
-        runs = [run_wrk(wrk, base, script, args) for _ in range(args.runs)]
-        median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-        median["errors"] = sum(run["errors"] for run in runs)  # every error of every run counts
-        median["runs"] = [round(run["rps"]) for run in runs]
-        median["load_before"] = load
-        result[kind] = median
-        print(
-            f"  {name:<22} {kind:<6} {median['rps']:>8.0f} req/s   p99 {median['p99_ms']:>7.1f} ms"
-            f"   errors {median['errors']:>3}   {median['mb_s']:>7.1f} MB/s"
-            f"   runs {median['runs']}   load before {load:.2f}",
-            flush=True,
-        )
-    return result
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+        for _ in range(args.runs):
+            for name, base in servers.items():
+                runs[name].append(run_wrk(wrk, base, script, args))
+        for name, done in runs.items():
+            median = {key: statistics.median(run[key] for run in done) for key in done[0]}
+            median["errors"] = sum(run["errors"] for run in done)  # every error of every run counts
+            median["runs"] = [round(run["rps"]) for run in done]
+            median["load_before"] = load
+            results[name][kind] = median
+            print(
+                f"  {name:<27} {kind:<6} {median['rps']:>8.0f} req/s   p99 {median['p99_ms']:>7.1f} ms"
+                f"   errors {median['errors']:>3}   {median['mb_s']:>7.1f} MB/s"
+                f"   runs {median['runs']}   load before {load:.2f}",
+                flush=True,
+            )
+    return results
 
 
 def static_copy(base: str, paths: list[str], extra: list[str], root: Path) -> None:
@@ -257,18 +269,17 @@ def accel_config(app_base: str, audio: Path, cache: Path | None) -> tuple[str, s
 
 
 def nginx_ways(
+    stack: contextlib.ExitStack,
     nginx: str,
-    wrk: str,
     project: Path,
     work: Path,
     pages: list[str],
-    scripts: dict[str, Path],
     serve: list[str],
     env: dict[str, str],
-    results: dict[str, dict],
-    args: argparse.Namespace,
-) -> None:
-    """The export served by nginx, and --accel-redirect behind nginx, on the same tour and MP3."""
+) -> dict[str, str]:
+    """Starts the export served by nginx, and --accel-redirect behind nginx (with and without
+    the answer cache), on the same tour and MP3; returns their base URLs."""
+    servers = {}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     export = work / "export"
@@ -278,29 +289,32 @@ def nginx_ways(
         item.chmod(0o755 if item.is_dir() else 0o644)
     server = f"root {export};\n        include {export / 'nginx.conf'};"
     config = nginx_config(work, export, port, server, "nginx-export")
-    with process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx-export.log"):
-        results[EXPORT] = measure(EXPORT, wrk, base, scripts, args)
+    stack.enter_context(
+        process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
+    )
+    servers[EXPORT] = base
 
     app_port = free_port()
     accel = list(serve)
     accel[accel.index("--port") + 1] = str(app_port)
     accel += ["--accel-redirect", "/_audio"]
     app_base = f"http://127.0.0.1:{app_port}"
-    with process(accel, app_base + "/api/v1/tour", work / "serve-accel.log", env):
-        for name, cached in ((ACCEL, True), (ACCEL_NO_CACHE, False)):
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            cache = work / f"cache-{port}" if cached else None
-            if cache:
-                cache.mkdir()
-            server, http = accel_config(app_base, project / "audio", cache)
-            config = nginx_config(work, export, port, server, f"nginx-{port}", http)
-            with process(
-                [nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx-accel.log"
-            ):
-                for path in pages:  # warm the app's page cache
-                    urllib.request.urlopen(base + path, timeout=10).read()
-                results[name] = measure(name, wrk, base, scripts, args)
+    stack.enter_context(process(accel, app_base + "/api/v1/tour", work / "serve-accel.log", env))
+    for name, cached in ((ACCEL, True), (ACCEL_NO_CACHE, False)):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        cache = work / f"cache-{port}" if cached else None
+        if cache:
+            cache.mkdir()
+        server, http = accel_config(app_base, project / "audio", cache)
+        config = nginx_config(work, export, port, server, f"nginx-{port}", http)
+        stack.enter_context(
+            process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
+        )
+        for path in pages:  # warm the app's page cache
+            urllib.request.urlopen(base + path, timeout=10).read()
+        servers[name] = base
+    return servers
 
 
 def main() -> None:
@@ -387,10 +401,14 @@ def main() -> None:
                 folder.chmod(0o755 if folder.is_dir() else 0o644)
             config = nginx_config(work, www, port)
             nbase = f"http://127.0.0.1:{port}"
-            with process([nginx, "-p", str(work), "-c", str(config)], nbase + pages[0], work / "nginx.log"):
-                results["nginx (static copy)"] = measure("nginx (static copy)", wrk, nbase, scripts, args)
-            if not args.no_export:
-                nginx_ways(nginx, wrk, project, work, pages, scripts, serve, env, results, args)
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(
+                    process([nginx, "-p", str(work), "-c", str(config)], nbase + pages[0], work / "nginx.log")
+                )
+                servers = {"nginx (static copy)": nbase}
+                if not args.no_export:
+                    servers.update(nginx_ways(stack, nginx, project, work, pages, serve, env))
+                results.update(measure_together(servers, wrk, scripts, args))
 
     ours = results["audioguide (waitress)"]
     print()

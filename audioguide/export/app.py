@@ -25,6 +25,7 @@ from audioguide.i18n import translate
 from audioguide.tour.model import Stop
 from audioguide.web import create_app
 from audioguide.web.api import API_CACHE
+from audioguide.web.assets import TYPES as ASSET_TYPES
 from audioguide.web.assets import minify
 from audioguide.web.bodies import Body, respond
 from audioguide.web.media import IMMUTABLE
@@ -61,7 +62,7 @@ def _load_scripts() -> tuple[dict[str, Body], dict[str, str]]:
     for name in SCRIPTS:
         data = minify(name, (STATIC_DIR / name).read_bytes())
         url = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
-        bodies[url], urls[name] = Body.of(data, "text/javascript; charset=utf-8"), url
+        bodies[url], urls[name] = Body.of(data, ASSET_TYPES[".js"]), url
     return bodies, urls
 
 

@@ -5,7 +5,9 @@
    server matches Accept-Language), else the tour's default. ?lang= wins, as on the live server.
    /go?n= (the keypad): find the number, id or old id in the offline list, then go there.
    A scan or a found number is counted by one beacon to the stats URL, if the export has one:
-   {"stop", "lang"} as text/plain (no preflight), no cookie, nothing about the visitor. */
+   {"stop", "lang"} as text/plain (no preflight), no cookie, nothing about the visitor. It is a
+   keepalive fetch (it outlives the page, as navigator.sendBeacon does) because sendBeacon always
+   sends the stats site's cookies; sendBeacon only where fetch cannot keep alive. */
 (function () {
   "use strict";
   var d = document.body.dataset;
@@ -30,8 +32,15 @@
     return d["default"];
   }
   function count(stop, lang) {
-    if (!d.stats || !navigator.sendBeacon) return;
-    try { navigator.sendBeacon(d.stats, JSON.stringify({ stop: stop, lang: lang })); } catch (e) { /* not counted */ }
+    if (!d.stats) return;
+    var body = JSON.stringify({ stop: stop, lang: lang });
+    try {
+      if (window.fetch && "keepalive" in Request.prototype) {
+        fetch(d.stats, { method: "POST", body: body, keepalive: true, credentials: "omit", mode: "no-cors", referrerPolicy: "no-referrer" }).catch(function () { /* not counted */ });
+      } else if (navigator.sendBeacon) {
+        navigator.sendBeacon(d.stats, body);
+      }
+    } catch (e) { /* not counted */ }
   }
   function go(lang, stop) {
     location.replace(d.target.replace("{lang}", lang).replace("{id}", stop || ""));
