@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Load test of `audioguide serve` against nginx serving the same bytes as static files.
 
-    python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn] [--publishing]
+    python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn]
+                           [--publishing] [--no-export]
 
 Needs (this script installs nothing):
   - wrk     (Debian: apt-get install wrk)       the load generator
@@ -17,6 +18,12 @@ network), starts the server(s) on 127.0.0.1 only, and measures with wrk:
   - with --publishing: the stop pages again while a staff member publishes one narration after
     another through the server's own studio (bench/publish_loop.py; eSpeak voices in the copy),
     against the idle figure (target: at least 80 %).
+With nginx it also measures the two ways nginx serves the guide itself (docs/scaling.md):
+  - the static export (`audioguide export`) served by nginx with the nginx.conf it generates;
+  - `audioguide serve --accel-redirect` behind nginx: pages proxied to the app, audio sent by
+    nginx from an internal location; the app's X-Accel-Redirect answers (immutable URLs) are
+    kept in a small proxy_cache, as docs/serving.md configures it. "--accel-redirect, no cache"
+    is the same without that cache: every range request then passes through the app.
 Each figure is the median of --runs runs. Every request loop is bounded by --duration.
 Note that wrk runs on the same 2 cores as the server: both servers pay that equally.
 """
@@ -45,6 +52,7 @@ sys.path.insert(0, str(REPO))
 
 from audioguide.tour.load import load_tour  # noqa: E402
 from bench.publish_loop import PublishLoop, add_editor, espeak_voices  # noqa: E402
+from tests.helpers.nginx import nginx_config as test_nginx_config  # noqa: E402
 from tests.helpers.web_fixtures import MediaMaker  # noqa: E402
 
 MP3_SECONDS = 62.5  # at 128 kbit/s: 1,000,000 bytes
@@ -52,6 +60,8 @@ RANGE_BYTES = 65_536
 TARGET_PAGES_PER_SECOND = 800
 TARGET_P99_MS = 100.0
 TARGET_WHILE_PUBLISHING = 0.80  # of the idle stop pages per second
+TARGET_EXPORT_RATIO = 0.95  # the export is nginx serving files: as fast as nginx
+TARGET_ACCEL_RANGE_RATIO = 0.7  # ranges through --accel-redirect, against nginx alone
 
 
 def need(tool: str, hint: str) -> str:
@@ -185,22 +195,34 @@ def load_average() -> float:
 
 
 def measure(name: str, wrk: str, base: str, scripts: dict[str, Path], args: argparse.Namespace) -> dict:
-    result = {}
+    return measure_together({name: base}, wrk, scripts, args)[name]
+
+
+def measure_together(
+    servers: dict[str, str], wrk: str, scripts: dict[str, Path], args: argparse.Namespace
+) -> dict[str, dict]:
+    """Runs take turns between the servers (A, B, C, A, B, C, ...): on a shared machine the load
+    drifts during minutes, and servers measured one after the other would each meet another."""
+    results: dict[str, dict] = {name: {} for name in servers}
     for kind, script in scripts.items():
         load = load_average()
-        runs = [run_wrk(wrk, base, script, args) for _ in range(args.runs)]
-        median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-        median["errors"] = sum(run["errors"] for run in runs)  # every error of every run counts
-        median["runs"] = [round(run["rps"]) for run in runs]
-        median["load_before"] = load
-        result[kind] = median
-        print(
-            f"  {name:<22} {kind:<6} {median['rps']:>8.0f} req/s   p99 {median['p99_ms']:>7.1f} ms"
-            f"   errors {median['errors']:>3}   {median['mb_s']:>7.1f} MB/s"
-            f"   runs {median['runs']}   load before {load:.2f}",
-            flush=True,
-        )
-    return result
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+        for _ in range(args.runs):
+            for name, base in servers.items():
+                runs[name].append(run_wrk(wrk, base, script, args))
+        for name, done in runs.items():
+            median = {key: statistics.median(run[key] for run in done) for key in done[0]}
+            median["errors"] = sum(run["errors"] for run in done)  # every error of every run counts
+            median["runs"] = [round(run["rps"]) for run in done]
+            median["load_before"] = load
+            results[name][kind] = median
+            print(
+                f"  {name:<27} {kind:<6} {median['rps']:>8.0f} req/s   p99 {median['p99_ms']:>7.1f} ms"
+                f"   errors {median['errors']:>3}   {median['mb_s']:>7.1f} MB/s"
+                f"   runs {median['runs']}   load before {load:.2f}",
+                flush=True,
+            )
+    return results
 
 
 def measure_publishing(
@@ -230,38 +252,97 @@ def static_copy(base: str, paths: list[str], extra: list[str], root: Path) -> No
         target.write_bytes(urllib.request.urlopen(base + path, timeout=10).read())
 
 
-def nginx_config(folder: Path, root: Path, port: int) -> Path:
-    config = folder / "nginx.conf"
-    temp = folder / "nginx-temp"
-    temp.mkdir()
-    config.write_text(f"""
-worker_processes 2;
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    default_type text/html;
-    types {{ audio/mpeg mp3; text/vtt vtt; text/css css; text/javascript js; image/svg+xml svg; }}
-    sendfile on;
-    # tcp_nopush stalls range answers on loopback for a delayed ACK (40 ms, 1,600 req/s
-    # instead of 38,000): off, so nginx shows its real best.
-    tcp_nopush off;
-    keepalive_requests 1000000;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
+def nginx_config(
+    folder: Path, root: Path, port: int, server: str | None = None, name: str = "nginx", http: str = ""
+) -> Path:
+    """One nginx.conf for every nginx variant: only the server's directives (and `http`) differ."""
+    server = server or f"root {root};\n        location / {{ try_files $uri =404; }}"
+    # The static copy's pages have no suffix: text/html by default.
+    types = "types { audio/mpeg mp3; text/vtt vtt; text/css css; text/javascript js; image/svg+xml svg; }"
+    extra = f"default_type text/html;\n    {types}\n    {http}"
+    return test_nginx_config(folder, port, server, workers=2, http=extra, name=name)
+
+
+EXPORT = "export, served by nginx"
+ACCEL = "--accel-redirect + nginx"
+ACCEL_NO_CACHE = "--accel-redirect, no cache"
+
+
+def accel_config(app_base: str, audio: Path, cache: Path | None) -> tuple[str, str]:
+    """nginx in front of `audioguide serve --accel-redirect /_audio` (docs/serving.md):
+    (server directives, http directives). With `cache`, /media/ goes through a second server
+    that keeps the app's answers (headers only, immutable URLs); nginx honours an
+    X-Accel-Redirect from its cache but never stores one it acts on, hence the two hops."""
+    proxy = """proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;"""
+    media = f"http://unix:{cache}/inner.sock" if cache else app_base
+    server = f"""location /_audio/ {{ internal; alias {audio}/; }}
+        location /media/ {{ proxy_pass {media}; {proxy} }}
+        location / {{ proxy_pass {app_base}; {proxy} }}"""
+    if cache is None:
+        return server, ""
+    http = f"""proxy_cache_path {cache}/zone keys_zone=audioguide_accel:1m max_size=10m;
     server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        location / {{ try_files $uri =404; }}
-    }}
-}}
-""")
-    return config
+        listen unix:{cache}/inner.sock;
+        location /media/ {{
+            proxy_pass {app_base};
+            {proxy}
+            proxy_cache audioguide_accel;
+            proxy_ignore_headers X-Accel-Redirect;  # store it; the front server acts on it
+            proxy_pass_header X-Accel-Redirect;
+        }}
+    }}"""
+    return server, http
+
+
+def nginx_ways(
+    stack: contextlib.ExitStack,
+    nginx: str,
+    project: Path,
+    work: Path,
+    pages: list[str],
+    serve: list[str],
+    env: dict[str, str],
+) -> dict[str, str]:
+    """Starts the export served by nginx, and --accel-redirect behind nginx (with and without
+    the answer cache), on the same tour and MP3; returns their base URLs."""
+    servers = {}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    export = work / "export"
+    command = [sys.executable, "-m", "audioguide", "export", "--project", str(project), str(export)]
+    subprocess.run([*command, "--base-url", base], check=True, env={**os.environ, **env}, capture_output=True)
+    for item in [work, *export.rglob("*"), *project.rglob("*")]:
+        item.chmod(0o755 if item.is_dir() else 0o644)
+    server = f"root {export};\n        include {export / 'nginx.conf'};"
+    config = nginx_config(work, export, port, server, "nginx-export")
+    stack.enter_context(
+        process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
+    )
+    servers[EXPORT] = base
+
+    app_port = free_port()
+    accel = list(serve)
+    accel[accel.index("--port") + 1] = str(app_port)
+    accel += ["--accel-redirect", "/_audio"]
+    app_base = f"http://127.0.0.1:{app_port}"
+    stack.enter_context(process(accel, app_base + "/api/v1/tour", work / "serve-accel.log", env))
+    for name, cached in ((ACCEL, True), (ACCEL_NO_CACHE, False)):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        cache = work / f"cache-{port}" if cached else None
+        if cache:
+            cache.mkdir()
+        server, http = accel_config(app_base, project / "audio", cache)
+        config = nginx_config(work, export, port, server, f"nginx-{port}", http)
+        stack.enter_context(
+            process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
+        )
+        for path in pages:  # warm the app's page cache
+            urllib.request.urlopen(base + path, timeout=10).read()
+        servers[name] = base
+    return servers
 
 
 def main() -> None:
@@ -279,6 +360,7 @@ def main() -> None:
     parser.add_argument(
         "--publishing", action="store_true", help="also measure the stop pages while the studio publishes"
     )
+    parser.add_argument("--no-export", action="store_true", help="skip the export and --accel-redirect")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if not 1 <= args.duration <= 120 or not 1 <= args.runs <= 10:
@@ -352,8 +434,14 @@ def main() -> None:
                 folder.chmod(0o755 if folder.is_dir() else 0o644)
             config = nginx_config(work, www, port)
             nbase = f"http://127.0.0.1:{port}"
-            with process([nginx, "-p", str(work), "-c", str(config)], nbase + pages[0], work / "nginx.log"):
-                results["nginx (static copy)"] = measure("nginx (static copy)", wrk, nbase, scripts, args)
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(
+                    process([nginx, "-p", str(work), "-c", str(config)], nbase + pages[0], work / "nginx.log")
+                )
+                servers = {"nginx (static copy)": nbase}
+                if not args.no_export:
+                    servers.update(nginx_ways(stack, nginx, project, work, pages, serve, env))
+                results.update(measure_together(servers, wrk, scripts, args))
 
     ours = results["audioguide (waitress)"]
     print()
@@ -365,12 +453,15 @@ def main() -> None:
     )
     if "nginx (static copy)" in results:
         best = results["nginx (static copy)"]
-        for kind in ("pages", "ranges"):
-            ratio = ours[kind]["rps"] / best[kind]["rps"]
-            print(
-                f"ratio to nginx, {kind}: {ratio:.2f}"
-                f" ({ours[kind]['rps']:.0f} vs {best[kind]['rps']:.0f} req/s)"
-            )
+        for name, figures in results.items():
+            if name == "nginx (static copy)":
+                continue
+            for kind in ("pages", "ranges"):
+                ratio = figures[kind]["rps"] / best[kind]["rps"]
+                print(
+                    f"ratio to nginx, {name}, {kind}: {ratio:.2f}"
+                    f" ({figures[kind]['rps']:.0f} vs {best[kind]['rps']:.0f} req/s)"
+                )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     met = (
@@ -388,6 +479,23 @@ def main() -> None:
             f" {busy['publishes']} publishes, {busy['publish_seconds']:.2f} s each (median)"
         )
         met = met and ratio >= TARGET_WHILE_PUBLISHING and not busy["publish_errors"]
+    if EXPORT in results and ACCEL in results:
+        best = results["nginx (static copy)"]
+        export, accel = results[EXPORT], results[ACCEL]
+        met = (
+            met
+            and all(
+                export[kind]["rps"] >= TARGET_EXPORT_RATIO * best[kind]["rps"] for kind in ("pages", "ranges")
+            )
+            and accel["ranges"]["rps"] >= TARGET_ACCEL_RANGE_RATIO * best["ranges"]["rps"]
+            and all(
+                figures[kind]["errors"] == 0 for figures in (export, accel) for kind in ("pages", "ranges")
+            )
+        )
+        print(
+            f"targets: export >= {TARGET_EXPORT_RATIO} of nginx, --accel-redirect ranges >="
+            f" {TARGET_ACCEL_RANGE_RATIO} of nginx, 0 errors"
+        )
     print("targets met" if met else "TARGETS NOT MET")
     sys.exit(0 if met else 1)
 

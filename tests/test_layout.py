@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("audioguide.published",),
     ("audioguide.build",),
     ("audioguide.web", "audioguide.studio"),
+    ("audioguide.export",),
     ("audioguide.cli", "audioguide.__main__"),
 ]
 # Only the command line talks to the terminal; errors.py roots its tree in ClickException (as mkdocs).

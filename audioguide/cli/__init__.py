@@ -193,6 +193,13 @@ def _limit_options(command: Callable[..., None]) -> Callable[..., None]:
     help="Worker threads of the production server.",
 )
 @_limit_options
+@click.option(
+    "--accel-redirect",
+    metavar="PREFIX",
+    default=None,
+    help="Behind nginx: answer audio and captions with X-Accel-Redirect: PREFIX/<path in audio/>"
+    " for nginx to send (see docs/serving.md).",
+)
 def serve(
     project: Path,
     host: str,
@@ -205,6 +212,7 @@ def serve(
     per_address_limit: int,
     read_timeout: float,
     idle_timeout: int,
+    accel_redirect: str | None,
 ) -> None:
     """Serve the visitor pages, audio and JSON API."""
     from audioguide.cli.serve import ServeLimits, run
@@ -219,7 +227,34 @@ def serve(
         stats_origin=stats_origin,
         threads=threads,
         limits=limits,
+        accel_redirect=accel_redirect,
     )
+
+
+@cli.command(short_help="Write the visitor site as static files, for nginx or a CDN.")
+@project_option
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--base-url",
+    default=None,
+    help="The address the files are served at, e.g. https://example.org/guide/"
+    " [default: base_url of tour.yaml].",
+)
+@click.option(
+    "--stats-url",
+    default=None,
+    help="Scans are counted by a beacon to this URL [default: stats_url of tour.yaml; none].",
+)
+@click.option("--verbose", "-v", is_flag=True, help="List every file written or removed.")
+def export(
+    project: Path, destination: Path, base_url: str | None, stats_url: str | None, verbose: bool
+) -> None:
+    """Write the visitor site into DESTINATION as static files: pages, audio, captions, images,
+    the API documents, and _headers, _redirects and nginx.conf for the host. Only files whose bytes
+    changed are rewritten; files of stops that are gone are deleted."""
+    from audioguide.cli.export import run
+
+    run(project, destination, base_url=base_url, stats_url=stats_url, verbose=verbose)
 
 
 # Groups of subcommands, each defined in its own module.

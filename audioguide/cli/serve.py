@@ -49,6 +49,7 @@ def run(
     threads: int,
     limits: ServeLimits,
     stats_origin: str | None = None,
+    accel_redirect: str | None = None,
 ) -> None:
     from audioguide.web import create_app
 
@@ -76,7 +77,7 @@ def run(
         # Visitors matter more than the counts: say what is wrong and serve anyway.
         click.echo(f"Warning: {problem}", err=True)
 
-    app = create_app(project, stats_db=database, stats_origin=origin)
+    app = create_app(project, stats_db=database, stats_origin=origin, accel_redirect=accel_redirect)
     url = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}/"
     if dev:
         click.echo(f"Development server (not for visitors) on {url}")

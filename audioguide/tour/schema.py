@@ -18,7 +18,17 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 PAPER_SIZES = ("A4", "A5", "A6")
 ERROR_CORRECTION = ("L", "M", "Q", "H")
 
-TOUR_KEYS = ("title", "base_url", "languages", "voices", "audio", "qr", "old_audio", "stats_origin")
+TOUR_KEYS = (
+    "title",
+    "base_url",
+    "stats_url",
+    "languages",
+    "voices",
+    "audio",
+    "qr",
+    "old_audio",
+    "stats_origin",
+)
 OLD_AUDIO_KEYS = ("keep_versions", "keep_days")
 AUDIO_KEYS = (
     "bitrate",
@@ -81,6 +91,7 @@ class Location:
 class TourConfig:
     title: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
+    stats_url: str = ""  # where an exported (static) site sends its scan beacons; "" for none
     languages: list[str] = field(default_factory=list)
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     audio: AudioSettings = field(default_factory=AudioSettings)
@@ -170,6 +181,11 @@ def parse_voices(value: Any, path: Path, line: int, diags: Diagnostics) -> dict[
     return voices
 
 
+def _http_url(value: object) -> bool:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
     config = TourConfig()
     tour = _expect_mapping(data, path, 1, diags, "tour.yaml")
@@ -209,17 +225,23 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
         diags.error(path, tour.line_of("title"), "'title' is missing: give the tour's title per language")
 
     base_url = tour.get("base_url")
-    parts = urlsplit(base_url) if isinstance(base_url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _http_url(base_url):
         diags.error(
             path,
             tour.line_of("base_url"),
             "'base_url' must be an absolute http(s) URL such as https://guide.example.org",
         )
-    elif parts.query or parts.fragment:
+    elif urlsplit(base_url).query or urlsplit(base_url).fragment:
         diags.error(path, tour.line_of("base_url"), "'base_url' must not have a query or fragment")
     else:
         config.base_url = base_url.rstrip("/")
+
+    stats_url = tour.get("stats_url")  # optional: where an exported site counts its scans
+    if stats_url is not None and not _http_url(stats_url):
+        message = "'stats_url' must be an absolute http(s) URL such as https://guide.example.org/api/v1/scans"
+        diags.error(path, tour.line_of("stats_url"), message)
+    elif stats_url:
+        config.stats_url = stats_url
 
     if "voices" in tour:
         config.voices = parse_voices(tour["voices"], path, tour.line_of("voices"), diags)

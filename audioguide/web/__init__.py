@@ -32,16 +32,21 @@ def create_app(
     testing: bool = False,
     check_interval: float | None = None,
     stats_flush_interval: float | None = None,
+    accel_redirect: str | None = None,
+    with_studio: bool = True,
 ) -> Flask:
     """The app for the tour in `project` (default: the current folder).
 
     `check_interval`: seconds between looks at the files for a rebuild (default 1; 0 in tests).
     `stats_flush_interval`: seconds between writes of scan counts (default 5; 0 in tests).
     `stats_origin`: the site whose pages may POST scans (default: tour.yaml `stats_origin`).
+    `accel_redirect`: answer audio and captions with `X-Accel-Redirect: <prefix>/<path in audio/>`
+    and no body, for nginx to send the bytes (docs/serving.md).
+    `with_studio`: False for an app that only renders the visitor site (audioguide export).
     """
     root = (project or Path.cwd()).resolve()
     app = Flask(__name__, static_folder=None)
-    app.config.update(TESTING=testing)
+    app.config.update(TESTING=testing, AUDIOGUIDE_ACCEL_REDIRECT=(accel_redirect or "").rstrip("/"))
     app.json.sort_keys = False  # type: ignore[attr-defined]  # the API keeps its documented order
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -59,7 +64,8 @@ def create_app(
     beacon.init_app(app)
     security.init_app(app)
     # The staff studio at /studio (sign-in, roles, overview); the visitor pages never use it.
-    studio.init_app(app, root, stats_db=counter.path)
+    if with_studio:
+        studio.init_app(app, root, stats_db=counter.path)
     app.register_error_handler(HTTPException, _http_error)
     app.wsgi_app = FastPages(app.wsgi_app, site, caches)  # type: ignore[method-assign]
     return app

@@ -1,7 +1,10 @@
 """JSON API for apps: /api/v1/tour and /api/v1/stops/<id>, described at /api/v1/openapi.json.
 
-URLs in answers are absolute (built from the address the client used), so an app can fetch them
-as they are. Errors are {"status": <code>, "message": "..."}.
+Each document has two addresses: `?lang=` (the query form) and `/api/v1/<lang>/...json` (the path
+form), which a static export can hold as a file (audioguide.export); links inside a document use
+the form it was asked by. URLs in answers are absolute (built from the address the client used,
+with its path prefix), so an app can fetch them as they are. Errors are
+{"status": <code>, "message": "..."}.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from audioguide.i18n import translate
+from audioguide.web.cache import PageCache
 from audioguide.web.openapi import openapi_document
 from audioguide.web.snapshot import MediaFile, Snapshot
 from audioguide.web.state import page_cache
@@ -22,8 +26,21 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_CACHE = "public, max-age=60"  # short: a rebuild shows within a minute
 
 
+# The path forms: the same documents at addresses without a query string.
+PATH_FORMS = {
+    "api.tour_by_path": "/api/v1/{lang}/tour.json",
+    "api.stop_by_path": "/api/v1/{lang}/stops/{id}.json",
+}
+
+
 def _url(path: str) -> str:
-    return request.host_url.rstrip("/") + path
+    return request.url_root.rstrip("/") + path
+
+
+def stop_api_path(stop_id: str, lang: str, *, path_form: bool) -> str:
+    if path_form:
+        return PATH_FORMS["api.stop_by_path"].format(lang=lang, id=stop_id)
+    return f"/api/v1/stops/{stop_id}?lang={lang}"
 
 
 def _language(snap: Snapshot) -> str:
@@ -40,7 +57,7 @@ def _link(link: StopLink | None, lang: str) -> dict[str, Any] | None:
         "id": link.id,
         "number": link.number,
         "title": link.title,
-        "url": _url(f"/api/v1/stops/{link.id}?lang={lang}"),
+        "url": _url(stop_api_path(link.id, lang, path_form=request.endpoint in PATH_FORMS)),
     }
 
 
@@ -89,11 +106,26 @@ def _json(document: Any, status: int = 200) -> Response:
     return response
 
 
+def _language_in_path(snap: Snapshot, lang: str) -> str:
+    if lang not in snap.tour.languages:
+        raise NotFound(f"unknown language '{lang}'; this tour has {', '.join(snap.tour.languages)}")
+    return lang
+
+
 @bp.get("/tour")
 def tour() -> Response:
     cache = page_cache()
+    return _tour(cache, _language(cache.snapshot))
+
+
+@bp.get("/<lang>/tour.json")
+def tour_by_path(lang: str) -> Response:
+    cache = page_cache()
+    return _tour(cache, _language_in_path(cache.snapshot, lang))
+
+
+def _tour(cache: PageCache, lang: str) -> Response:
     snap = cache.snapshot
-    lang = _language(snap)
     config = snap.tour.config
     return _json(
         {
@@ -122,6 +154,16 @@ def stop(stop_id: str) -> Response:
     if found is None:
         raise NotFound(f"no stop '{stop_id}'")
     return _json(stop_document(cache.view(found, _language(cache.snapshot))))
+
+
+@bp.get("/<lang>/stops/<stop_id>.json")
+def stop_by_path(lang: str, stop_id: str) -> Response:
+    cache = page_cache()
+    lang = _language_in_path(cache.snapshot, lang)
+    found = cache.snapshot.find(stop_id)
+    if found is None:
+        raise NotFound(f"no stop '{stop_id}'")
+    return _json(stop_document(cache.view(found, lang)))
 
 
 @bp.get("/openapi.json")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, redirect, request, send_file
+from flask import Blueprint, Response, abort, current_app, redirect, request, send_file
 
 from audioguide.web.bodies import respond
 from audioguide.web.snapshot import MediaFile, Snapshot
@@ -47,6 +49,10 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response | None:
         handle.close()
         log.warning("%s does not hold the bytes its hash names; run audioguide build", media.path)
         return None
+    accel = current_app.config.get("AUDIOGUIDE_ACCEL_REDIRECT")
+    if accel and media.path.is_relative_to(audio_dir := snap.tour.audio_dir.resolve()):
+        handle.close()  # verified; nginx sends the file (never replaced in place: same bytes)
+        return _accel_redirect(accel, audio_dir, media)
     size = os.fstat(handle.fileno()).st_size
     response = send_file(handle, mimetype=media.mimetype, conditional=False, etag=digest, max_age=YEAR)
     response.content_length = size
@@ -55,6 +61,16 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response | None:
     response.cache_control.immutable = True
     if response.status_code == 206:
         _stream_range_from_file(response, handle)
+    return response
+
+
+def _accel_redirect(prefix: str, audio_dir: Path, media: MediaFile) -> Response:
+    """No body: nginx sends the file from its `internal` location (ranges, HEAD, sendfile) and
+    keeps these headers; routing, hashes and statistics stay with the app (docs/serving.md)."""
+    relative = media.path.relative_to(audio_dir).as_posix()
+    response = Response(status=200, mimetype=media.mimetype)
+    response.headers["X-Accel-Redirect"] = f"{prefix}/{quote(relative)}"
+    response.headers["Cache-Control"] = IMMUTABLE
     return response
 
 

@@ -215,10 +215,57 @@ _SCAN_BEACON: dict[str, Any] = {
         "503": _json_response("No tour is loaded yet.", _ref("Error")),
     },
 }
+_LANG_IN_PATH = {
+    "name": "lang",
+    "in": "path",
+    "required": True,
+    "description": "Language code, one of the tour's languages.",
+    "schema": _LANG_PARAMETER["schema"],
+}
+_ID_IN_PATH = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "The stop's id or one of its old ids (aliases).",
+    "schema": {"type": "string"},
+}
+_NOT_FOUND = _json_response("No such stop or language.", _ref("Error"))
+# The path forms hold the same documents as the query forms, at addresses a static copy of the
+# site can hold as files (audioguide export); links in them use the path form too.
+PATH_FORM_PATHS: dict[str, Any] = {
+    "/api/v1/{lang}/tour.json": {
+        "get": {
+            "summary": "The tour with every stop in one language (path form)",
+            "operationId": "getTourByPath",
+            "parameters": [_LANG_IN_PATH],
+            "responses": {"200": _json_response("The tour.", _ref("Tour")), "404": _NOT_FOUND},
+        }
+    },
+    "/api/v1/{lang}/stops/{id}.json": {
+        "get": {
+            "summary": "One stop in one language (path form)",
+            "operationId": "getStopByPath",
+            "parameters": [_LANG_IN_PATH, _ID_IN_PATH],
+            "responses": {"200": _json_response("The stop.", _ref("Stop")), "404": _NOT_FOUND},
+        }
+    },
+}
 
 
 @cache
-def openapi_document() -> dict[str, Any]:
+def openapi_document(query_forms: bool = True) -> dict[str, Any]:
+    """The live server answers both forms; a static export only the path forms."""
+    document = _document()
+    if not query_forms:
+        document["paths"] = {
+            path: item
+            for path, item in document["paths"].items()
+            if "{lang}" in path or path.endswith("openapi.json")
+        }
+    return document
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -241,16 +288,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "One stop in one language",
                     "operationId": "getStop",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "description": "The stop's id or one of its old ids (aliases).",
-                            "schema": {"type": "string"},
-                        },
-                        _LANG_PARAMETER,
-                    ],
+                    "parameters": [_ID_IN_PATH, _LANG_PARAMETER],
                     "responses": {
                         "200": _json_response("The stop.", _ref("Stop")),
                         "404": _json_response("No such stop.", _ref("Error")),
@@ -259,6 +297,7 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             "/api/v1/scans": {"post": _SCAN_BEACON},
+            **PATH_FORM_PATHS,
             "/api/v1/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -10,30 +10,42 @@ from flask import Flask, Response, request
 
 from audioguide.web.beacon import SCANS_PATH
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "media-src 'self'",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    # Links in narrations may lead elsewhere; they must not tell which stop a visitor was at.
-    ("Referrer-Policy", "no-referrer"),
-    ("X-Frame-Options", "DENY"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-)
+
+def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
+    """The pages' policy; `connect_to`: origins beyond this site that scripts may send to (the
+    scan beacon of an exported site, see audioguide.export)."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "media-src 'self'",
+            " ".join(["connect-src 'self'", *connect_to]),
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def security_headers(connect_to: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """Every response's security headers; the export writes the same ones into its host files."""
+    return (
+        ("Content-Security-Policy", content_security_policy(connect_to)),
+        ("X-Content-Type-Options", "nosniff"),
+        # Links in narrations may lead elsewhere; they must not tell which stop a visitor was at.
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = security_headers()
 # Public, read-only resources that apps and other sites may fetch (the API, audio, captions).
 # The scan beacon is not one: it answers only its configured origin (beacon.py).
 CORS_PREFIXES = ("/api/", "/media/", "/img/")

@@ -23,12 +23,17 @@ def test_openapi_document_is_valid_and_served(client) -> None:
         "/api/v1/tour",
         "/api/v1/stops/{id}",
         "/api/v1/scans",
+        "/api/v1/{lang}/tour.json",  # the path forms, which a static export holds as files
+        "/api/v1/{lang}/stops/{id}.json",
         "/api/v1/openapi.json",
     }
     for name, schema in document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema), name
     # Every path in the document is a route of the app.
-    rules = {rule.rule.replace("<stop_id>", "{id}") for rule in client.application.url_map.iter_rules()}
+    rules = {
+        rule.rule.replace("<stop_id>", "{id}").replace("<lang>", "{lang}")
+        for rule in client.application.url_map.iter_rules()
+    }
     assert set(document["paths"]) <= rules
 
 
@@ -56,6 +61,27 @@ def test_tour(client) -> None:
     assert wall["needs_review"] is True and gate["needs_review"] is False
     assert gate["voice"]["synthetic"] is True and gate["voice"]["engine"] == "espeak"
     assert gate["voice"]["engine_name"] == "eSpeak NG" and gate["voice"]["fallback"] is False
+
+
+def test_path_forms_answer_the_same_documents(client) -> None:
+    """/api/v1/<lang>/tour.json and /api/v1/<lang>/stops/<id>.json: no query string, so a static
+    export can hold them; their links use the path form too."""
+    by_query = client.get("/api/v1/tour?lang=ru").get_json()
+    by_path = client.get("/api/v1/ru/tour.json").get_json()
+    validator("Tour").validate(by_path)
+    assert by_path["stops"][0]["next"]["url"] == "http://localhost/api/v1/ru/stops/wall.json"
+    assert by_query["stops"][0]["next"]["url"] == "http://localhost/api/v1/stops/wall?lang=ru"
+    for document in (by_query, by_path):
+        for stop in document["stops"]:
+            for link in (stop["previous"], stop["next"]):
+                if link:
+                    link.pop("url")
+    assert by_path == by_query
+    stop = client.get("/api/v1/kk/stops/entrance.json")  # an old id, as in the query form
+    assert stop.status_code == 200 and stop.get_json()["id"] == "gate"
+    validator("Stop").validate(stop.get_json())
+    assert client.get("/api/v1/xx/tour.json").status_code == 404
+    assert client.get("/api/v1/en/stops/nowhere.json").get_json()["status"] == 404
 
 
 def test_tour_default_language(client) -> None:

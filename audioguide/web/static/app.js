@@ -16,6 +16,9 @@
     take: function (k) { try { var v = sessionStorage.getItem(k); sessionStorage.removeItem(k); return v; } catch (e) { return null; } },
     set: function (k, v) { try { sessionStorage.setItem(k, v); } catch (e) { /* private mode */ } }
   };
+  /* The site's path prefix ("" at the root, "/guide" for an export under one): this script's
+     own address is ROOT + "/a/<hash>/app.js". */
+  var ROOT = doc.currentScript ? new URL(doc.currentScript.src).pathname.replace(new RegExp("/a/[^/]+/app[.]js$"), "") : "";
   var reducedMotion = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
   var root = doc.documentElement;
   root.classList.add("js");
@@ -344,7 +347,7 @@
         onProgress(0, list.bytes);
         function one(f) {
           return cache.match(f.url).then(function (hit) {
-            var immutable = /^\/(media|img|a)\//.test(f.url);
+            var immutable = f.url.indexOf(ROOT + "/media/") === 0 || f.url.indexOf(ROOT + "/img/") === 0 || f.url.indexOf(ROOT + "/a/") === 0;
             if (hit && immutable) { done += f.bytes; onProgress(done, list.bytes); return null; }
             return fetch(f.url, { cache: "no-cache" }).then(function (resp) {
               if (!resp.ok) throw new Error(f.url + " " + resp.status);
@@ -416,14 +419,17 @@
     if (!window.caches || !store.get("offline:" + lang) || !navigator.onLine) return;
     if (Date.now() - (parseInt(store.get(key), 10) || 0) < 3600 * 1000) return;
     store.set(key, String(Date.now()));
-    fetch("/offline/" + lang + ".json", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (list) {
-      if (list.version !== store.get("offline:" + lang)) return download("/offline/" + lang + ".json", function () {});
+    fetch(ROOT + "/offline/" + lang + ".json", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (list) {
+      if (list.version !== store.get("offline:" + lang)) return download(ROOT + "/offline/" + lang + ".json", function () {});
     }).catch(function () { /* offline or weak signal: try another time */ });
   }
 
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js").catch(function () { /* offline tour unavailable */ });
+    navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
   }
+  /* The language this visitor reads, for the next QR scan on a static copy of the site, which
+     has no server to read the lang cookie (audioguide export: the /s/<id> pages). */
+  if (body.dataset.page === "stop" || body.dataset.page === "home") store.set("lang", body.dataset.lang);
   if (body.dataset.page === "stop") player();
   keypad();
   offline();

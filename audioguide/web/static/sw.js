@@ -10,6 +10,8 @@
 "use strict";
 var PREFIX = "audioguide-";
 var NETWORK_TIMEOUT_MS = 4000;
+/* "" at the site's root, "/guide" when it is served under a path prefix (audioguide export). */
+var ROOT = new URL(self.registration.scope).pathname.replace(/\/$/, "");
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -18,10 +20,11 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") return;
   var url = new URL(request.url);
-  if (url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin || url.pathname.indexOf(ROOT + "/") !== 0) return;
+  var path = url.pathname.slice(ROOT.length);
   // The staff studio is never cached or answered from a cache: straight to the network.
-  if (/^\/studio(\/|$)/.test(url.pathname)) return;
-  if (/^\/(media|img|a)\//.test(url.pathname)) {
+  if (/^\/studio(\/|$)/.test(path)) return;
+  if (/^\/(media|img|a)\//.test(path)) {
     event.respondWith(fromCache(request, url));
   } else if (request.mode === "navigate") {
     event.respondWith(page(request, url));
@@ -76,7 +79,7 @@ function offlineLists() {
   return caches.keys().then(function (names) {
     return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0; }).map(function (name) {
       return caches.open(name).then(function (cache) {
-        return cache.match("/offline/" + name.slice(PREFIX.length) + ".json");
+        return cache.match(ROOT + "/offline/" + name.slice(PREFIX.length) + ".json");
       }).then(function (r) { return r ? r.json() : null; });
     }));
   }).then(function (lists) {
@@ -89,18 +92,18 @@ function offlineAnswer(url) {
     if (!lists.length) return new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
     var wanted = url.searchParams.get("lang");
     var list = lists.find(function (l) { return l.lang === wanted; }) || lists[0];
-    var path = url.pathname, key = null;
+    var path = url.pathname.slice(ROOT.length), key = null;
     var scan = /^\/s\/([^/]+)$/.exec(path);
     if (scan) key = decodeURIComponent(scan[1]).toLowerCase();
-    if (path === "/go") key = (url.searchParams.get("n") || "").trim().toLowerCase();
+    if (path === "/go" || path === "/go.html") key = (url.searchParams.get("n") || "").trim().toLowerCase();
     if (key !== null) {
       var stop = list.stops.find(function (s) {
         return s.id === key || String(s.number) === key || s.aliases.indexOf(key) >= 0;
       });
-      if (stop) return Response.redirect("/" + list.lang + "/" + stop.id, 302);
+      if (stop) return Response.redirect(ROOT + "/" + list.lang + "/" + stop.id, 302);
     }
-    return match("/" + list.lang + "/").then(function (home) {
-      return home || Response.redirect("/" + list.lang + "/", 302);
+    return match(ROOT + "/" + list.lang + "/").then(function (home) {
+      return home || Response.redirect(ROOT + "/" + list.lang + "/", 302);
     });
   });
 }

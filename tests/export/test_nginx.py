@@ -1,0 +1,136 @@
+"""Real nginx on 127.0.0.1 with the configuration a site owner writes: the export served with its
+generated nginx.conf (at the root and under a path prefix), and `audioguide serve
+--accel-redirect` behind nginx sending the audio itself."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from audioguide.export import ExportOptions, export_site
+from tests.helpers.nginx import export_server, require_nginx, running_nginx
+from tests.helpers.web_fixtures import running_server
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with _opener.open(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture(autouse=True)
+def _nginx() -> None:
+    require_nginx()
+
+
+def test_the_export_served_by_nginx(export_dir: Path, tmp_path: Path) -> None:
+    with running_nginx(tmp_path / "nginx", export_server(export_dir, export_dir / "nginx.conf")) as base:
+        status, headers, body = get(base + "/en/gate")
+        assert status == 200 and body == (export_dir / "en/gate.html").read_bytes()
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert headers["Cache-Control"] == "no-cache" and "ETag" in headers
+        assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert headers["X-Frame-Options"] == "DENY"
+        assert get(base + "/en/")[2] == (export_dir / "en/index.html").read_bytes()
+        assert get(base + "/")[2] == (export_dir / "index.html").read_bytes()
+        status, _, body = get(base + "/s/gate")  # what the QR code holds
+        assert status == 200 and b'data-scan="gate"' in body
+        status, headers, _ = get(base + "/en/entrance")  # an old id
+        assert status == 301 and headers["Location"].endswith("/en/gate")
+
+        mp3 = next(export_dir.glob("media/*/en/gate.mp3"))
+        url = base + "/" + mp3.relative_to(export_dir).as_posix()
+        status, headers, body = get(url, Range="bytes=100-199")
+        assert status == 206 and body == mp3.read_bytes()[100:200]
+        assert headers["Content-Type"] == "audio/mpeg"
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["Access-Control-Allow-Origin"] == "*"
+        vtt = next(export_dir.glob("media/*/en/gate.vtt"))
+        assert get(base + "/" + vtt.relative_to(export_dir).as_posix())[1]["Content-Type"] == (
+            "text/vtt; charset=utf-8"
+        )
+        _, headers, _ = get(base + "/en/manifest.webmanifest")
+        assert (
+            headers["Content-Type"] == "application/manifest+json" and headers["Cache-Control"] == "no-cache"
+        )
+        _, headers, _ = get(base + "/sw.js")
+        assert (
+            headers["Content-Type"] == "text/javascript; charset=utf-8"
+            and headers["Cache-Control"] == "no-cache"
+        )
+        style = next(export_dir.glob("a/*/style.css")).relative_to(export_dir).as_posix()
+        _, headers, _ = get(base + "/" + style, **{"Accept-Encoding": "gzip"})
+        assert headers["Content-Type"] == "text/css; charset=utf-8" and headers["Content-Encoding"] == "gzip"
+        _, headers, _ = get(base + "/api/v1/en/stops/gate.json")
+        assert (
+            headers["Content-Type"] == "application/json" and headers["Cache-Control"] == "public, max-age=60"
+        )
+
+        status, headers, body = get(base + "/en/nowhere")
+        assert status == 404 and body == (export_dir / "404.html").read_bytes()
+        assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+        for private in ("/_headers", "/_redirects", "/nginx.conf", "/.audioguide-export"):
+            assert get(base + private)[0] == 404, private
+
+
+def test_the_export_under_a_path_prefix(web_tour: Path, tmp_path: Path) -> None:
+    www = tmp_path / "www"
+    site = www / "guide"  # the root's guide/ folder is the export
+    list(export_site(ExportOptions(web_tour, site, base_url="http://127.0.0.1/guide/")))
+    with running_nginx(tmp_path / "nginx", export_server(www, site / "nginx.conf")) as base:
+        status, _, body = get(base + "/guide/en/gate")
+        assert status == 200 and b'href="/guide/en/wall"' in body
+        assert get(base + "/guide")[1]["Location"].endswith("/guide/")
+        assert get(base + "/guide/s/gate")[0] == 200
+        assert get(base + "/guide/kk/entrance")[1]["Location"].endswith("/guide/kk/gate")
+        status, _, body = get(base + "/guide/nowhere")
+        assert status == 404 and body == (site / "404.html").read_bytes()
+
+
+def test_accel_redirect_behind_nginx(web_tour: Path, tmp_path: Path) -> None:
+    """nginx sends the audio (ranges, sendfile); the app still routes, negotiates and counts."""
+    args = ("--accel-redirect", "/_audio")
+    with running_server(web_tour, tmp_path / "stats.sqlite3", args) as (app_base, _):
+        server = f"""
+        location /_audio/ {{
+            internal;  # only an X-Accel-Redirect of the app reaches the files
+            alias {web_tour / "audio"}/;
+        }}
+        location / {{
+            proxy_pass {app_base};
+            proxy_set_header Host $host;
+        }}
+"""
+        with running_nginx(tmp_path / "nginx", server) as base:
+            _, _, page = get(base + "/en/gate")
+            mp3_url = page.split(b'<audio id="audio"', 1)[1].split(b'src="', 1)[1].split(b'"', 1)[0].decode()
+            # The app answers with the header and no body...
+            status, headers, body = get(app_base + mp3_url, Range="bytes=100-199")
+            assert status == 200 and body == b"" and headers["X-Accel-Redirect"] == "/_audio/en/gate.mp3"
+            # ...and nginx sends the bytes, with the range and the app's caching headers.
+            mp3 = (web_tour / "audio" / "en" / "gate.mp3").read_bytes()
+            status, headers, body = get(base + mp3_url, Range="bytes=100-199")
+            assert status == 206 and body == mp3[100:200]
+            assert headers["Content-Range"] == f"bytes 100-199/{len(mp3)}"
+            assert headers["Content-Type"] == "audio/mpeg"
+            assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            status, _, body = get(base + mp3_url)
+            assert status == 200 and body == mp3
+            assert get(base + "/_audio/en/gate.mp3")[0] == 404  # internal: not from outside
+            # Scans still go to the app: negotiated and counted.
+            status, headers, _ = get(base + "/s/gate", **{"Accept-Language": "ru"})
+            assert status == 302 and headers["Location"] == "/ru/gate"
