@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import media_maker, web_tour  # noqa: F401  (fixtures)
-
 BASE_URL = "https://guide.example.org"
 
 

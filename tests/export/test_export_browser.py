@@ -15,15 +15,16 @@ from pathlib import Path
 import pytest
 
 from audioguide.export import ExportOptions, export_site
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, download_offline, require_browser
+from tests.helpers.browser import phone as _phone
 from tests.helpers.nginx import export_server, require_nginx, running_nginx
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _download, _phone, _require_browser
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    _require_browser()
+    require_browser()
     require_nginx()
     from playwright.sync_api import sync_playwright
 
@@ -113,7 +114,7 @@ def test_scan_language_beacon_audio_and_offline(chromium, web_tour: Path, tmp_pa
             context, page, errors = _phone(chromium, locale="en-GB")
             page.goto(f"{base}/en/")
             page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
-            _download(page)
+            download_offline(page)
             context.set_offline(True)
             page.goto(f"{base}/s/wall")  # a QR code in airplane mode
             page.wait_for_url(f"{base}/en/wall")
@@ -136,7 +137,7 @@ def test_under_a_path_prefix(chromium, web_tour: Path, tmp_path: Path) -> None:
         scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
         assert scope == f"{base}/guide/"
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
-        _download(page)
+        download_offline(page)
         cached = page.evaluate(
             "caches.open('audioguide-en').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
         )

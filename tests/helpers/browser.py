@@ -80,3 +80,14 @@ def axe_violations(page) -> list[str]:
             .then(r => r.violations.flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' '))))"""
     )
     return list(found)
+
+
+def download_offline(page) -> None:
+    """Press \"Download this tour for offline\" and wait until it says the tour works offline."""
+    page.click("#download")
+    page.wait_for_function(
+        "() => !document.getElementById('download').disabled"
+        " && document.getElementById('download-status').textContent"
+        ".includes('without a connection')",
+        timeout=20_000,
+    )

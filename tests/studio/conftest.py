@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 from audioguide.studio import accounts as accounts_module
 from audioguide.studio.accounts import Accounts
 from tests.helpers.studio import PASSWORD, STAFF, sign_in
-from tests.web.test_browser import browser  # noqa: F401  (headless Chromium, for the studio journey)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import download_offline
 from tests.helpers.browser import phone as _phone
 from tests.helpers.browser import shot as _shot
 from tests.helpers.web_fixtures import published_file, running_server
@@ -141,16 +142,6 @@ def _cached_paths(page) -> list[str]:
     )
 
 
-def _download(page) -> None:
-    page.click("#download")
-    page.wait_for_function(
-        "() => !document.getElementById('download').disabled"
-        " && document.getElementById('download-status').textContent"
-        ".includes('without a connection')",
-        timeout=20_000,
-    )
-
-
 def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> None:
     with running_server(web_tour, tmp_path / "stats.sqlite3") as (base, server):
         context, page, errors = _phone(browser, locale="en-GB")
@@ -158,7 +149,7 @@ def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> N
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
         label = page.text_content("#download")
         assert "MB)" in label  # the size is shown before downloading
-        _download(page)
+        download_offline(page)
         assert page.evaluate("document.getElementById('download-progress').value") > 0
         _shot(page, "04-home-downloaded")
         cached = _cached_paths(page)
@@ -171,7 +162,7 @@ def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> N
         media_maker.publish(web_tour, frequency=330)
         time.sleep(1.2)  # the server looks at the files once a second
         page.reload()
-        _download(page)
+        download_offline(page)
         cached = _cached_paths(page)
         new = [p for p in cached if p.endswith("/en/wall.mp3")]
         assert len(new) == 1 and new != old
