@@ -34,6 +34,7 @@ from audioguide.build.workers import (
 )
 from audioguide.engines import default_chain, get_engine
 from audioguide.engines.base import Voice
+from audioguide.engines.registry import is_not_downloaded
 from audioguide.errors import BuildError, EngineError
 from audioguide.published import FileRecord, Manifest, PublishedNarration
 from audioguide.tour.model import Stop, Tour
@@ -150,7 +151,7 @@ class AudioBuilder:
         self.report = BuildReport()
         self.manifest = Manifest.load(self.audio_dir)
         self._dead_engines: dict[str, str] = {}
-        self._voices: dict[tuple[str, str, str | None], Voice | EngineError] = {}
+        self._voices: dict[tuple[VoiceChoice, str], Voice | EngineError] = {}
         self._pool: Executor | None = None
         self._online_pool: ThreadPoolExecutor | None = None
         self._pooled = False  # worker processes, or this process for small builds
@@ -194,10 +195,11 @@ class AudioBuilder:
         return targets
 
     def _resolve(self, choice: VoiceChoice, lang: str) -> Voice:
-        key = (choice.engine, lang, choice.voice)
+        key = (choice, lang)
         if key not in self._voices:
             try:
-                self._voices[key] = get_engine(choice.engine).resolve(lang, choice.voice, self.tour.root)
+                engine = get_engine(choice.engine)
+                self._voices[key] = engine.resolve(lang, choice.voice, self.tour.root, choice.speaker)
             except EngineError as exc:
                 self._voices[key] = exc
         found = self._voices[key]
@@ -585,7 +587,16 @@ class AudioBuilder:
             groups.setdefault(key, []).append(f"{report.stop_id} ({report.lang})")
         for (preferred, used, why), narrations in groups.items():
             names = ", ".join(narrations)
-            if all(reason.endswith("(--offline)") for reason in why.split("; ")):
+            reasons = why.split("; ")
+            to_get = [reason.split(": ", 1)[-1] for reason in reasons if is_not_downloaded(reason)]
+            if to_get and all(is_not_downloaded(r) or r.endswith("(--offline)") for r in reasons):
+                # A voice not downloaded yet is the site's choice too: calm, with the command.
+                yield Notice(
+                    "info",
+                    f"{len(narrations)} narration(s) used {used} instead of {preferred}: {names}."
+                    f" {'; '.join(to_get)}.",
+                )
+            elif all(reason.endswith("(--offline)") for reason in reasons):
                 # Asked for: say it once, plainly, without alarm.
                 yield Notice(
                     "info",

@@ -43,12 +43,15 @@ def check_voices(tour: Tour, diags: Diagnostics) -> None:
     for path, lines, voices in chains:
         for lang, chain in voices.items():
             problems = []
+            line = lines.get(lang, 0)
             for choice in chain:
                 try:
-                    get_engine(choice.engine).resolve(lang, choice.voice, tour.root)
+                    get_engine(choice.engine).resolve(lang, choice.voice, tour.root, choice.speaker)
                 except EngineError as exc:
-                    problems.append(f"{choice}: {exc}")
-            line = lines.get(lang, 0)
+                    if exc.unreachable:
+                        problems.append(f"{choice}: {exc}")
+                    else:  # the voice is there but misconfigured: a speaker it does not have
+                        diags.error(path, line, f"voices.{lang}: {choice}: {exc}")
             if len(problems) == len(chain):
                 diags.error(path, line, f"no voice for '{lang}' can be used: {'; '.join(problems)}")
             for problem in problems if len(problems) < len(chain) else []:

@@ -47,6 +47,16 @@ def display_name(engine: str | None) -> str | None:
     return info.display_name if info else engine
 
 
+def voice_get_command(name: str) -> str:
+    """The command that downloads a Piper voice; check and build name it for a voice not installed."""
+    return f"audioguide voices get {name}"
+
+
+def is_not_downloaded(reason: str) -> bool:
+    """Whether a fallback reason is a voice the site has not downloaded yet: its choice, no failure."""
+    return f"get it with '{voice_get_command('')}" in reason
+
+
 @cache
 def get_engine(name: str) -> Engine:
     """One instance per engine per process (workers keep loaded models between sentences)."""
