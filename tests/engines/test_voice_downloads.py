@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from audioguide.engines.piper import user_voices_dir
 from tests.helpers.audio_checks import describe, invoke, separate_runner, stderr_of
 from tests.helpers.voice_server import JOE, JOE_FOLDER, VoiceServer, joe_files
 
@@ -46,11 +47,9 @@ def test_list_filters_by_language_and_reads_the_mirror_from_the_environment(
     assert set(rows(result.stdout)) == {"ru_RU-irina-medium"}
 
 
-def test_get_downloads_the_voice_checked_against_the_catalog(
-    voice_server: VoiceServer, tmp_path: Path
-) -> None:
-    into = tmp_path / "voices"
-    result = get(voice_server, into, JOE)
+def test_get_downloads_the_voice_into_the_voice_folder(voice_server: VoiceServer) -> None:
+    into = user_voices_dir()  # AUDIOGUIDE_VOICES_DIR, set for every test
+    result = invoke(separate_runner(), "voices", "get", JOE, "--mirror", voice_server.url)
     assert result.exit_code == 0, describe(result)
     for path, original in joe_files().items():
         assert md5(into / Path(path).name) == md5(original)
