@@ -180,20 +180,22 @@ def voices_list(project: Path, mirror: str | None, lang: str | None) -> None:
 
 @voices.command("get", short_help="Download voices, checked against the catalog.")
 @click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@project_option
 @mirror_option
 @click.option(
     "--into",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for the voices, e.g. voices (the project's own) [default: the voice folder].",
+    help="Folder for the voices, relative to the project: 'voices' is the project's own"
+    " [default: the voice folder].",
 )
-def voices_get(names: tuple[str, ...], mirror: str | None, into: Path | None) -> None:
+def voices_get(names: tuple[str, ...], project: Path, mirror: str | None, into: Path | None) -> None:
     """Download voices (model and config), checked against the catalog's size and MD5. An
     interrupted download resumes when the command is run again."""
     from audioguide.cli.voices import get_voices
     from audioguide.engines.piper import user_voices_dir
 
-    get_voices(list(names), mirror=mirror, into=into or user_voices_dir())
+    get_voices(list(names), mirror=mirror, into=project / into if into else user_voices_dir())
 
 
 if __name__ == "__main__":
