@@ -91,7 +91,10 @@ def available_voices(project_root: Path | None = None) -> dict[str, Path]:
 
 def speaker_id(model: Path, speaker: str) -> int:
     """A speaker of a multi-speaker model by name (its config's speaker_id_map) or number."""
-    config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
+    try:
+        config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EngineError(f"cannot read the config of Piper voice '{model.stem}': {exc}") from exc
     speakers: dict[str, int] = config.get("speaker_id_map") or {}
     count = int(config.get("num_speakers") or 1)
     if count <= 1:
