@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audioguide.engines.registry import is_not_downloaded
+
 if TYPE_CHECKING:
     from audioguide.qr import PosterReport
 
@@ -117,7 +119,16 @@ def fallback_notices(report: BuildReport) -> Iterator[Notice]:
         groups.setdefault(key, []).append(f"{narration.stop_id} ({narration.lang})")
     for (preferred, used, why), narrations in groups.items():
         names = ", ".join(narrations)
-        if all(reason.endswith("(--offline)") for reason in why.split("; ")):
+        reasons = why.split("; ")
+        to_get = [reason.split(": ", 1)[-1] for reason in reasons if is_not_downloaded(reason)]
+        if to_get and all(is_not_downloaded(r) or r.endswith("(--offline)") for r in reasons):
+            # A voice not downloaded yet is the site's choice too: calm, with the command.
+            yield Notice(
+                "info",
+                f"{len(narrations)} narration(s) used {used} instead of {preferred}: {names}."
+                f" {'; '.join(to_get)}.",
+            )
+        elif all(reason.endswith("(--offline)") for reason in reasons):
             # Asked for: say it once, plainly, without alarm.
             yield Notice(
                 "info",

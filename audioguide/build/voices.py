@@ -36,6 +36,19 @@ def check_engine_names(tour: Tour, diags: Diagnostics) -> None:
         for lang, chain in voices.items():
             line = lines.get(lang, 0)
             unknown = [choice.engine for choice in chain if choice.engine not in ENGINE_NAMES]
+            for choice in chain:
+                if (
+                    choice.speaker is not None
+                    and choice.engine in ENGINES
+                    and not ENGINES[choice.engine].speakers
+                ):
+                    diags.error(
+                        path,
+                        line,
+                        f"voices.{lang}: {choice.engine} has no speakers to choose from; 'speaker'"
+                        " names a speaker of a multi-speaker voice, e.g."
+                        " {piper: kk_KZ-issai-high, speaker: ISSAI_KazakhTTS2_F1}",
+                    )
             for engine in unknown:
                 close = difflib.get_close_matches(engine, ENGINE_NAMES, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -67,12 +80,15 @@ def check_voices(tour: Tour, diags: Diagnostics) -> None:
             if not chain:
                 continue  # reported above
             problems = []
+            line = lines.get(lang, 0)
             for choice in chain:
                 try:
                     picker.resolve(choice, lang)
                 except EngineError as exc:
-                    problems.append(f"{choice}: {exc}")
-            line = lines.get(lang, 0)
+                    if exc.unreachable:
+                        problems.append(f"{choice}: {exc}")
+                    else:  # the voice is there but misconfigured: a speaker it does not have
+                        diags.error(path, line, f"voices.{lang}: {choice}: {exc}")
             if len(problems) == len(chain):
                 diags.error(path, line, f"no voice for '{lang}' can be used: {'; '.join(problems)}")
             for problem in problems if len(problems) < len(chain) else []:
@@ -115,10 +131,11 @@ class VoicePicker:
         self._resolved: dict[tuple[str, str, str | None], Voice | EngineError] = {}
 
     def resolve(self, choice: VoiceChoice, lang: str) -> Voice:
-        key = (choice.engine, lang, choice.voice)
+        key = (choice, lang)
         if key not in self._resolved:
             try:
-                self._resolved[key] = get_engine(choice.engine).resolve(lang, choice.voice, self.tour.root)
+                engine = get_engine(choice.engine)
+                self._resolved[key] = engine.resolve(lang, choice.voice, self.tour.root, choice.speaker)
             except EngineError as exc:
                 self._resolved[key] = exc
         found = self._resolved[key]

@@ -257,6 +257,56 @@ def export(
     run(project, destination, base_url=base_url, stats_url=stats_url, verbose=verbose)
 
 
+@cli.group(short_help="List and download natural Piper voices.")
+def voices() -> None:
+    """The Piper voice catalog: list the voices, download one with a single command.
+
+    Voices go to the voice folder (AUDIOGUIDE_VOICES_DIR, else a per-user data folder) or
+    --into DIR, e.g. the project's voices/; tour.yaml then names them, e.g.
+    {piper: kk_KZ-issai-high}."""
+
+
+mirror_option = click.option(
+    "--mirror",
+    metavar="URL",
+    envvar="AUDIOGUIDE_VOICES_URL",
+    default=None,
+    help="A copy of the piper-voices repository (same layout) [default: its v1.0.0 release].",
+)
+
+
+@voices.command("list", short_help="List the voice catalog, marking installed voices.")
+@project_option
+@mirror_option
+@click.option("--lang", metavar="L", default=None, help="Only this language, e.g. kk or kk_KZ.")
+def voices_list(project: Path, mirror: str | None, lang: str | None) -> None:
+    """List the Piper voice catalog: name, language, quality, speakers, download size, and
+    whether the voice is installed (found by name for this project)."""
+    from audioguide.cli.voices import list_voices
+
+    list_voices(project, mirror=mirror, lang=lang)
+
+
+@voices.command("get", short_help="Download voices, checked against the catalog.")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@project_option
+@mirror_option
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the voices, relative to the project: 'voices' is the project's own"
+    " [default: the voice folder].",
+)
+def voices_get(names: tuple[str, ...], project: Path, mirror: str | None, into: Path | None) -> None:
+    """Download voices (model and config), checked against the catalog's size and MD5. An
+    interrupted download resumes when the command is run again."""
+    from audioguide.cli.voices import get_voices
+    from audioguide.engines.piper import user_voices_dir
+
+    get_voices(list(names), mirror=mirror, into=project / into if into else user_voices_dir())
+
+
 # Groups of subcommands, each defined in its own module.
 from audioguide.cli.stats import stats  # noqa: E402  (needs the options above)
 from audioguide.cli.users import users  # noqa: E402  (needs project_option above)

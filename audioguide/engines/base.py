@@ -19,6 +19,7 @@ class Voice:
     lang: str
     fingerprint: str
     model_path: str | None = None  # piper: the .onnx file
+    speaker_id: int | None = None  # piper: the speaker of a multi-speaker model (None: its default)
 
 
 class Engine(ABC):
@@ -26,8 +27,11 @@ class Engine(ABC):
     online: ClassVar[bool] = False
 
     @abstractmethod
-    def resolve(self, lang: str, requested: str | None, project_root: Path) -> Voice:
-        """The voice for `lang` (or the requested one); EngineError(unreachable=True) if none."""
+    def resolve(
+        self, lang: str, requested: str | None, project_root: Path, speaker: str | None = None
+    ) -> Voice:
+        """The voice for `lang` (or the requested one, and its speaker where the engine has
+        several); EngineError(unreachable=True) if none, EngineError for an unknown speaker."""
 
     @abstractmethod
     def synthesize(self, text: str, voice: Voice) -> Pcm:

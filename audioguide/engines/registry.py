@@ -22,6 +22,7 @@ class EngineInfo:
     display_name: str  # for staff (CLI, API); visitors read "computer-generated voice" instead
     online: bool  # needs the internet: skipped by --offline, behind a circuit breaker
     implementation: str  # "module:Class", imported on first use
+    speakers: bool = False  # its voices may hold several speakers, chosen with `speaker:`
 
     def load(self) -> type[Engine]:
         module, _, cls = self.implementation.partition(":")
@@ -32,7 +33,7 @@ ENGINES: dict[str, EngineInfo] = {
     info.name: info
     for info in (
         EngineInfo("gtts", "Google Text-to-Speech", True, "audioguide.engines.gtts_engine:GttsEngine"),
-        EngineInfo("piper", "Piper", False, "audioguide.engines.piper:PiperEngine"),
+        EngineInfo("piper", "Piper", False, "audioguide.engines.piper:PiperEngine", speakers=True),
         EngineInfo("espeak", "eSpeak NG", False, "audioguide.engines.espeak:EspeakEngine"),
     )
 }
@@ -45,6 +46,16 @@ def display_name(engine: str | None) -> str | None:
         return None
     info = ENGINES.get(engine)
     return info.display_name if info else engine
+
+
+def voice_get_command(name: str) -> str:
+    """The command that downloads a Piper voice; check and build name it for a voice not installed."""
+    return f"audioguide voices get {name}"
+
+
+def is_not_downloaded(reason: str) -> bool:
+    """Whether a fallback reason is a voice the site has not downloaded yet: its choice, no failure."""
+    return f"get it with '{voice_get_command('')}" in reason
 
 
 @cache

@@ -50,9 +50,11 @@ class VoiceChoice:
 
     engine: str
     voice: str | None = None
+    speaker: str | None = None  # piper: a speaker of a multi-speaker voice, by name or number
 
     def __str__(self) -> str:
-        return f"{self.engine}:{self.voice}" if self.voice else self.engine
+        named = f"{self.engine}:{self.voice}" if self.voice else self.engine
+        return f"{named} (speaker {self.speaker})" if self.speaker is not None else named
 
 
 @dataclass(frozen=True)
@@ -161,20 +163,29 @@ def parse_voices(value: Any, path: Path, line: int, diags: Diagnostics) -> dict[
         entries = chain if isinstance(chain, list) else [chain]
         choices: list[VoiceChoice] = []
         for entry in entries:
+            speaker = None
             if isinstance(entry, str):
                 engine, voice = entry, None
-            elif isinstance(entry, dict) and len(entry) == 1:
-                engine, voice = next(iter(entry.items()))
+            elif isinstance(entry, dict) and len(named := [k for k in entry if k != "speaker"]) == 1:
+                engine, voice, speaker = named[0], entry[named[0]], entry.get("speaker")
                 voice = None if voice is None else str(voice)
             else:
                 diags.error(
                     path,
                     lang_line,
                     f"voices.{lang}: each engine is a name like 'gtts' or a map like"
-                    " '{piper: en_US-joe-medium}'",
+                    " '{piper: en_US-joe-medium}' (with 'speaker: NAME' for a multi-speaker Piper voice)",
                 )
                 continue
-            choices.append(VoiceChoice(str(engine), voice))
+            if speaker is not None and isinstance(speaker, bool | dict | list):
+                diags.error(
+                    path,
+                    lang_line,
+                    f"voices.{lang}: 'speaker' is a name or number of a Piper voice's speaker,"
+                    " e.g. {piper: kk_KZ-issai-high, speaker: ISSAI_KazakhTTS2_F1}",
+                )
+                continue
+            choices.append(VoiceChoice(str(engine), voice, None if speaker is None else str(speaker)))
         if not choices:
             diags.error(path, lang_line, f"voices.{lang}: list at least one engine")
         voices[str(lang)] = choices

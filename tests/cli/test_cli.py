@@ -18,9 +18,9 @@ from audioguide import __version__
 from tests.helpers.audio_checks import build, describe, invoke, separate_runner, stderr_of
 
 REPO = Path(__file__).resolve().parents[2]
-COMMANDS = ("check", "build", "qr", "serve", "export", "stats", "users")
+COMMANDS = ("check", "build", "qr", "serve", "export", "stats", "users", "voices")
 # Groups of subcommands: each subcommand takes --project.
-SUBCOMMANDS = {"users": ("add", "passwd", "remove", "list")}
+SUBCOMMANDS = {"users": ("add", "passwd", "remove", "list"), "voices": ("list", "get")}
 NARRATION_FIELDS = {
     "stop",
     "lang",
