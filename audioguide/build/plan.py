@@ -27,16 +27,18 @@ def spoken_sentences(script: Script, lexicon: Lexicon) -> list[SpokenSentence]:
     return [SpokenSentence(s.text, lexicon.apply(s.spoken)) for s in script.sentences()]
 
 
-def gaps_ms(script: Script, settings: AudioSettings) -> list[int]:
-    """Silence before each sentence. An explicit [pause] sets the gap at its place; otherwise a
-    sentence gap inside a paragraph and a paragraph gap between paragraphs. The first is 0."""
+def gaps_ms(script: Script, settings: AudioSettings, *, pauses: bool = True) -> list[int]:
+    """Silence before each sentence. An explicit [pause] sets the gap at its place (unless
+    `pauses` is false); otherwise a sentence gap inside a paragraph and a paragraph gap between
+    paragraphs. The first is 0."""
     gaps: list[int] = []
     explicit: int | None = None
     after_paragraph = False
     for block in script.blocks:
         for item in block.items:
             if isinstance(item, Pause):
-                explicit = (explicit or 0) + item.milliseconds
+                if pauses:
+                    explicit = (explicit or 0) + item.milliseconds
                 continue
             if not gaps:
                 gaps.append(0)
@@ -59,6 +61,11 @@ class NarrationPlan:
     tags: Mp3Tags
     settings: AudioSettings
     transcript: tuple[TranscriptBlock, ...] = ()
+
+    @property
+    def source(self) -> tuple[str, str, str]:
+        """(engine, voice, engine version), as the manifest records them."""
+        return self.voice.engine, self.voice.name, self.voice.fingerprint
 
     @property
     def input_hash(self) -> str:

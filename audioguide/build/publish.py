@@ -10,8 +10,7 @@ import contextlib
 from dataclasses import replace
 from pathlib import Path
 
-from audioguide.build.narration import NarrationJob
-from audioguide.build.workers import AssemblyJob
+from audioguide.build.narration import Assembly, NarrationJob
 from audioguide.published import FileRecord, Manifest, PublishedNarration
 from audioguide.tour.model import Tour
 
@@ -50,12 +49,13 @@ class Publisher:
         )
         return True
 
-    def publish(self, narration: NarrationJob, job: AssemblyJob, duration: float) -> None:
+    def publish(self, narration: NarrationJob, job: Assembly, duration: float) -> None:
         """Record the files `job` wrote, and save the manifest at once."""
         plan = narration.plan
         assert plan
         report = narration.report
         report.status, report.duration = "built", duration
+        engine, voice, engine_version = plan.source
         self.manifest.put(
             narration.stop.id,
             narration.lang,
@@ -63,10 +63,10 @@ class Publisher:
                 audio=FileRecord.of(self.audio_dir, job.mp3_path),
                 captions=FileRecord.of(self.audio_dir, job.vtt_path),
                 duration=round(duration, 3),
-                sentences=len(plan.keys),
-                engine=plan.voice.engine,
-                voice=plan.voice.name,
-                engine_version=plan.voice.fingerprint,
+                sentences=len(plan.sentences),
+                engine=engine,
+                voice=voice,
+                engine_version=engine_version,
                 preferred_engine=report.preferred_engine,
                 fallback=report.fallback,
                 input_hash=plan.input_hash,
