@@ -63,6 +63,11 @@ class NarrationPlan:
     transcript: tuple[TranscriptBlock, ...] = ()
 
     @property
+    def speech(self) -> tuple[tuple[str, SpokenSentence], ...]:
+        """(cache key, sentence) of every sentence the voice speaks for this plan."""
+        return tuple(zip(self.keys, self.sentences, strict=True))
+
+    @property
     def source(self) -> tuple[str, str, str]:
         """(engine, voice, engine version), as the manifest records them."""
         return self.voice.engine, self.voice.name, self.voice.fingerprint

@@ -61,6 +61,11 @@ class RecordingPlan:
     transcript: tuple[TranscriptBlock, ...] = ()
 
     @property
+    def speech(self) -> tuple[tuple[str, SpokenSentence], ...]:
+        """(cache key, sentence) of every sentence the guide speaks (none without a guide)."""
+        return tuple(zip(self.keys, self.sentences, strict=True)) if self.voice else ()
+
+    @property
     def source(self) -> tuple[str, str, str]:
         """(engine, voice, engine version), as the manifest records them."""
         reader = self.recording.narrator or self.recording.path.name

@@ -208,7 +208,7 @@ class Scheduler:
         """Queue the sentences `narration`'s plan lacks, or its assembly when it lacks none."""
         assert narration.plan
         narration.missing = set()
-        for key, sentence in zip(narration.plan.keys, narration.plan.sentences, strict=True):
+        for key, sentence in narration.plan.speech:
             if key in self._failed_keys:
                 self._reroute(narration, self._failed_keys[key])
                 return
