@@ -4,6 +4,7 @@ meets the loudness targets, and it is rebuilt only when its file or its text cha
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +172,8 @@ def test_only_what_changed_is_made_again(recorded, cli: CliRunner) -> None:
     assert statuses(report) == {("gate", "en"): "built", ("wall", "en"): "unchanged"}
     after = mtimes(audio)
     assert after["en/wall.mp3"] == times["en/wall.mp3"] and after["en/wall.vtt"] == times["en/wall.vtt"]
-    assert read_cues(audio / "en" / "gate.vtt")[1].text == "Visitors enter here in silence, and many bring flowers."
+    cues = read_cues(audio / "en" / "gate.vtt")
+    assert cues[1].text == "Visitors enter here in silence, and many bring flowers."
 
     # A new take of the recording is published; again nothing else is.
     times = mtimes(audio)
@@ -224,7 +226,7 @@ def test_without_a_guide_voice_the_captions_are_spaced_by_length(tmp_path: Path,
     assert "captions of en.wav are spaced by sentence length" in stderr_of(result) + result.stdout
     cues = read_cues(root / "audio" / "en" / "gate.vtt")
     assert len(cues) == len(SENTENCES) and cues[0].start == 0
-    assert all(a.end == b.start for a, b in zip(cues, cues[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(cues))
     assert cues[-1].end <= reading.seconds
 
 
@@ -239,7 +241,8 @@ def test_check_reads_the_recording_and_its_pace(tmp_path: Path, cli: CliRunner) 
     wav.write_bytes(pcm_to_wav_bytes(Pcm(np.zeros(RATE * 4, np.int16), RATE)))
     result = invoke(cli, "check", "-p", root)
     assert result.exit_code == 0, describe(result)
-    assert "stops/gate/en.md:3: warning: recording 'en.wav' lasts 0:04 for 61 words (915 words a minute)" in result.output
+    warning = "stops/gate/en.md:3: warning: recording 'en.wav' lasts 0:04 for 61 words (915 words a minute)"
+    assert warning in result.output
 
     wav.write_bytes(b"not audio at all" * 100)
     result = invoke(cli, "check", "-p", root)
