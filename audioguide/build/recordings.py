@@ -10,23 +10,21 @@ changes. `check_recordings` is what `audioguide check` says about the files.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audioguide.audio.align import PLAUSIBLE_WPM, words_per_minute_plausible
 from audioguide.audio.mp3 import Mp3Tags, probe_duration
 from audioguide.build.cache import CACHE_FORMAT, sentence_key
-from audioguide.build.plan import OUTPUT_FORMAT, SpokenSentence, gaps_ms, spoken_sentences
+from audioguide.build.plan import OUTPUT_FORMAT, PlannedText, SpokenSentence, gaps_ms, spoken_sentences
 from audioguide.build.recording_assembly import RecordingJob
 from audioguide.build.report import Notice
 from audioguide.engines.base import Voice
 from audioguide.engines.registry import get_engine
 from audioguide.errors import EngineError
-from audioguide.published import RECORDING_ENGINE, TranscriptBlock, sha256_file, transcript_of
+from audioguide.published import RECORDING_ENGINE, sha256_file, transcript_of
 from audioguide.tour.diagnostics import Diagnostics
 from audioguide.tour.lexicon import Lexicon
 from audioguide.tour.model import Narration, Tour
@@ -46,24 +44,17 @@ def guide_chain(configured: list[VoiceChoice] | None) -> list[VoiceChoice]:
 
 
 @dataclass(frozen=True)
-class RecordingPlan:
-    """A recorded narration before its assembly; read by the scheduler and the publisher like a
-    NarrationPlan (its `keys` are the guide's sentences to speak)."""
+class RecordingPlan(PlannedText):
+    """A recorded narration before its assembly, read by the scheduler and the publisher like a
+    NarrationPlan; its `keys` are the guide's sentences."""
 
     recording: Recording
     recording_sha256: str
     voice: Voice | None  # the guide's; None: captions spaced by sentence length
-    sentences: tuple[SpokenSentence, ...]
-    keys: tuple[str, ...]
-    gaps: tuple[int, ...]
-    tags: Mp3Tags
-    settings: AudioSettings
-    transcript: tuple[TranscriptBlock, ...] = ()
 
     @property
     def speech(self) -> tuple[tuple[str, SpokenSentence], ...]:
-        """(cache key, sentence) of every sentence the guide speaks (none without a guide)."""
-        return tuple(zip(self.keys, self.sentences, strict=True)) if self.voice else ()
+        return super().speech if self.voice else ()  # no guide: nothing to speak
 
     @property
     def source(self) -> tuple[str, str, str]:
@@ -73,19 +64,15 @@ class RecordingPlan:
 
     @property
     def input_hash(self) -> str:
-        material = {
-            "format": [RECORDING_FORMAT, OUTPUT_FORMAT, CACHE_FORMAT],
-            "recording": self.recording_sha256,
-            "reader": self.source[1],
-            # The guide's keys hold its voice and the spoken text: a new text aligns again.
-            "guide": self.keys if self.voice else [s.spoken for s in self.sentences],
-            "gaps": self.gaps,
-            "captions": [s.text for s in self.sentences],
-            "transcript": [block.to_json() for block in self.transcript],
-            "tags": asdict(self.tags),
-            "settings": asdict(self.settings),
-        }
-        return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        return self._digest(
+            {
+                "format": [RECORDING_FORMAT, OUTPUT_FORMAT, CACHE_FORMAT],
+                "recording": self.recording_sha256,
+                "reader": self.source[1],
+                # The guide's keys hold its voice and the spoken text: a new text aligns again.
+                "guide": self.keys if self.voice else [s.spoken for s in self.sentences],
+            }
+        )
 
     def assembly(self, cache_dir: Path, mp3_path: Path, vtt_path: Path, name: str) -> RecordingJob:
         return RecordingJob(

@@ -134,8 +134,10 @@ class Scheduler:
             self._active.append(narration)
             self._total += 1  # its assembly
             self._enqueue(narration)
-        # A pool pays off only when there is more than a sentence and a narration to do.
-        self._pooled = (
+        # A pool pays off only when there is more than a sentence and a narration to do. Aligning
+        # a recording always runs in a worker: it loads librosa (~3.4 s, ~100 MB), which must not
+        # stay in the process that asked for the build (the studio's server).
+        self._pooled = any(n.recording is not None for n in pending) or (
             self.jobs > 1 and len(self._offline_queue) + len(self._assembly_queue) + len(pending) > 2
         )
         self.report.workers = self.jobs if self._pooled else 1
