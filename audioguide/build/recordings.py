@@ -97,9 +97,15 @@ def plan_recording(
     assert recording is not None
     sentences = tuple(spoken_sentences(narration.script, lexicon))
     keys = tuple(sentence_key(guide, s.spoken, settings.sample_rate) for s in sentences) if guide else ()
+    try:
+        digest = sha256_file(recording.path)
+    except OSError:
+        # Gone or unreadable since the tour was read: never up to date, and the worker's attempt
+        # to decode it fails this narration alone, with the reason.
+        digest = ""
     return RecordingPlan(
         recording=recording,
-        recording_sha256=sha256_file(recording.path),
+        recording_sha256=digest,
         voice=guide,
         sentences=sentences,
         keys=keys,
