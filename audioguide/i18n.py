@@ -52,6 +52,13 @@ STOP_WORD_KEYS = (
     "auto_next_soon",
 )
 
+# Who reads (issue 10), in plain words: a visitor is told whether the voice is a computer's or a
+# person's, never an engine's name ("Piper", "eSpeak NG" mean nothing to them; the API keeps
+# them). The Kazakh and Russian wording awaits a native speaker's review with the rest:
+# kk «Дауысты компьютер жасаған», «Оқыған: {narrator}»; ru «Голос сгенерирован компьютером»,
+# «Читает: {narrator}».
+VOICE_NOTE_KEYS = ("synthetic_voice", "read_by", "recorded_voice")
+
 
 def translate(lang: str, key: str) -> str:
     """The string for `key` in `lang`, else English, else the key itself (visible, never a crash)."""
@@ -94,7 +101,9 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "no_audio": "The narration for this stop is not available yet.",
         "transcript": "Transcript",
         "transcript_hint": "Tap a sentence to listen from there.",
-        "synthetic_voice": "This narration is read by a synthetic voice ({engine}).",
+        "synthetic_voice": "Computer-generated voice.",
+        "read_by": "Read by {narrator}",
+        "recorded_voice": "Read by a person, recorded for this guide.",
         "needs_review": "This translation is awaiting review by a native speaker.",
         "previous_stop": "Previous stop",
         "next_stop": "Next stop",
@@ -159,7 +168,9 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "no_audio": "Аудиозапись для этой точки пока недоступна.",
         "transcript": "Текст",
         "transcript_hint": "Нажмите на предложение, чтобы слушать с этого места.",
-        "synthetic_voice": "Текст читает синтезированный голос ({engine}).",
+        "synthetic_voice": "Голос сгенерирован компьютером.",
+        "read_by": "Читает: {narrator}",
+        "recorded_voice": "Текст читает человек, запись сделана для этого аудиогида.",
         "needs_review": "Этот перевод ещё ожидает проверки носителем языка.",
         "previous_stop": "Предыдущая точка",
         "next_stop": "Следующая точка",
@@ -225,7 +236,9 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "no_audio": "Бұл нысанның аудиосы әзірге қолжетімсіз.",
         "transcript": "Мәтін",
         "transcript_hint": "Сол жерден тыңдау үшін сөйлемді басыңыз.",
-        "synthetic_voice": "Бұл мәтінді синтезделген дауыс оқиды ({engine}).",
+        "synthetic_voice": "Дауысты компьютер жасаған.",
+        "read_by": "Оқыған: {narrator}",
+        "recorded_voice": "Мәтінді адам оқыған, жазба осы аудиогид үшін жасалған.",
         "needs_review": "Бұл аударма әлі ана тілінде сөйлейтін маманның тексеруін күтуде.",
         "previous_stop": "Алдыңғы нысан",
         "next_stop": "Келесі нысан",

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 
 from audioguide import __version__
 from audioguide.atomic import write_if_changed
+from audioguide.tour.recording import RECORDING_SUFFIXES
 from audioguide.tour.script import Script, Sentence
 
 MANIFEST_NAME = "manifest.json"
@@ -46,6 +47,10 @@ HASH_LENGTH = 16  # hex digits of the sha256 in file names and URLs: never colli
 VERSIONED_NAME = re.compile(
     r"^(?P<stop>[a-z0-9][a-z0-9-]*)\.(?P<hash>[0-9a-f]{16})(?P<suffix>\.(?:mp3|vtt))$"
 )
+
+# The engine of a narration read by a person (front matter `recording:`); its `voice` is the
+# narrator's name, or the recording's file name when the front matter names no narrator.
+RECORDING_ENGINE = "recording"
 
 
 class ManifestError(ValueError):
@@ -177,6 +182,18 @@ class PublishedNarration:
 
     def files(self) -> tuple[FileRecord, FileRecord]:
         return (self.audio, self.captions)
+
+    @property
+    def recorded(self) -> bool:
+        return self.engine == RECORDING_ENGINE
+
+    @property
+    def narrator(self) -> str | None:
+        """Who read a recorded narration; None for a synthetic voice, and for a recording whose
+        reader is not named (its `voice` is then the file name, which is no one to credit)."""
+        if not self.recorded or self.voice.lower().endswith(RECORDING_SUFFIXES):
+            return None
+        return self.voice
 
     def plain_text(self) -> str | None:
         if self.transcript is None:

@@ -72,17 +72,37 @@ def decode_to_pcm(data: bytes | Path, sample_rate: int | None = None) -> Pcm:
     return Pcm(np.frombuffer(result.stdout, dtype=np.int16).copy(), rate)
 
 
-def probe_sample_rate(path: Path) -> int:
-    """The stream's sample rate, read from ffmpeg's banner (the wheel ships no ffprobe)."""
+def _describe(path: Path) -> list[str]:
+    """ffmpeg's description of a file's streams, read from its header (the wheel ships no ffprobe)."""
     result = subprocess.run(
         [ffmpeg_path(), "-nostdin", "-hide_banner", "-i", str(path)], capture_output=True, check=False
     )
-    for line in result.stderr.decode(errors="replace").splitlines():
+    return result.stderr.decode(errors="replace").splitlines()
+
+
+def probe_sample_rate(path: Path) -> int:
+    """The stream's sample rate, read from ffmpeg's banner."""
+    for line in _describe(path):
         if "Audio:" in line:
             for part in line.split(","):
                 if part.strip().endswith("Hz"):
                     return int(part.strip().split()[0])
     raise ValueError(f"{path}: no audio stream found")
+
+
+def probe_duration(path: Path) -> float:
+    """Seconds of audio in a file: from its header (nothing decoded), or by decoding it when the
+    header does not say. ValueError, with ffmpeg's reason, when there is no audio to read."""
+    lines = _describe(path)
+    if not any("Audio:" in line for line in lines):
+        reason = lines[-1].strip().removeprefix(f"{path}: ") if lines else "ffmpeg said nothing"
+        raise ValueError(f"no audio found ({reason})")
+    for line in lines:
+        fields = line.strip().split(",")[0].split()
+        if fields[:1] == ["Duration:"] and len(fields) == 2 and fields[1] != "N/A":
+            hours, minutes, seconds = fields[1].split(":")
+            return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    return decode_to_pcm(path, 8000).seconds
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from audioguide.build.cache import SentenceCache
 from audioguide.build.lock import BuildLock, describe_holder
 from audioguide.build.narration import NarrationJob
 from audioguide.build.publish import Publisher
+from audioguide.build.recordings import unaligned_notices
 from audioguide.build.report import (
     BuildOptions,
     BuildReport,
@@ -101,6 +102,7 @@ def _build_locked(tour: Tour, options: BuildOptions) -> Iterator[Event]:
     publisher.save()
     # Notices before the posters: a poster error (a reserved stop id) must not hide them.
     yield from fallback_notices(report)
+    yield from unaligned_notices(narrations)
     report.seconds = time.perf_counter() - started  # the audio build; posters excluded
     yield Finished(report, make_posters(tour, options))
 

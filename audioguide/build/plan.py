@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from audioguide.audio.mp3 import Mp3Tags
 from audioguide.build.cache import CACHE_FORMAT, sentence_key
@@ -27,16 +28,18 @@ def spoken_sentences(script: Script, lexicon: Lexicon) -> list[SpokenSentence]:
     return [SpokenSentence(s.text, lexicon.apply(s.spoken)) for s in script.sentences()]
 
 
-def gaps_ms(script: Script, settings: AudioSettings) -> list[int]:
-    """Silence before each sentence. An explicit [pause] sets the gap at its place; otherwise a
-    sentence gap inside a paragraph and a paragraph gap between paragraphs. The first is 0."""
+def gaps_ms(script: Script, settings: AudioSettings, *, pauses: bool = True) -> list[int]:
+    """Silence before each sentence. An explicit [pause] sets the gap at its place (unless
+    `pauses` is false); otherwise a sentence gap inside a paragraph and a paragraph gap between
+    paragraphs. The first is 0."""
     gaps: list[int] = []
     explicit: int | None = None
     after_paragraph = False
     for block in script.blocks:
         for item in block.items:
             if isinstance(item, Pause):
-                explicit = (explicit or 0) + item.milliseconds
+                if pauses:
+                    explicit = (explicit or 0) + item.milliseconds
                 continue
             if not gaps:
                 gaps.append(0)
@@ -50,9 +53,11 @@ def gaps_ms(script: Script, settings: AudioSettings) -> list[int]:
     return gaps
 
 
-@dataclass(frozen=True)
-class NarrationPlan:
-    voice: Voice
+@dataclass(frozen=True, kw_only=True)
+class PlannedText:
+    """What every narration is made from, whoever speaks it (a voice, or a person's recording:
+    build/recordings.py): its sentences, their cache keys, the gaps, the tags and the settings."""
+
     sentences: tuple[SpokenSentence, ...]
     keys: tuple[str, ...]
     gaps: tuple[int, ...]
@@ -61,10 +66,14 @@ class NarrationPlan:
     transcript: tuple[TranscriptBlock, ...] = ()
 
     @property
-    def input_hash(self) -> str:
+    def speech(self) -> tuple[tuple[str, SpokenSentence], ...]:
+        """(cache key, sentence) of every sentence a voice speaks for this plan."""
+        return tuple(zip(self.keys, self.sentences, strict=True))
+
+    def _digest(self, material: dict[str, Any]) -> str:
+        """The input hash of `material` and of what every plan is made from."""
         material = {
-            "format": [OUTPUT_FORMAT, CACHE_FORMAT],
-            "keys": self.keys,
+            **material,
             "gaps": self.gaps,
             "captions": [s.text for s in self.sentences],
             "transcript": [block.to_json() for block in self.transcript],
@@ -74,11 +83,31 @@ class NarrationPlan:
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class NarrationPlan(PlannedText):
+    voice: Voice
+
+    @property
+    def source(self) -> tuple[str, str, str]:
+        """(engine, voice, engine version), as the manifest records them."""
+        return self.voice.engine, self.voice.name, self.voice.fingerprint
+
+    @property
+    def input_hash(self) -> str:
+        return self._digest({"format": [OUTPUT_FORMAT, CACHE_FORMAT], "keys": self.keys})
+
+
 def plan_narration(
     script: Script, lexicon: Lexicon, voice: Voice, settings: AudioSettings, tags: Mp3Tags
 ) -> NarrationPlan:
     sentences = tuple(spoken_sentences(script, lexicon))
     keys = tuple(sentence_key(voice, s.spoken, settings.sample_rate) for s in sentences)
     return NarrationPlan(
-        voice, sentences, keys, tuple(gaps_ms(script, settings)), tags, settings, transcript_of(script)
+        voice,
+        sentences=sentences,
+        keys=keys,
+        gaps=tuple(gaps_ms(script, settings)),
+        tags=tags,
+        settings=settings,
+        transcript=transcript_of(script),
     )

@@ -16,8 +16,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from audioguide.build.narration import NarrationJob
-from audioguide.build.workers import AssemblyJob
+from audioguide.build.narration import Assembly, NarrationJob
 from audioguide.published import (
     VERSIONED_NAME,
     FileRecord,
@@ -67,7 +66,7 @@ class Publisher:
         )
         return True
 
-    def publish(self, narration: NarrationJob, job: AssemblyJob, duration: float) -> None:
+    def publish(self, narration: NarrationJob, job: Assembly, duration: float) -> None:
         """Give the files `job` wrote their published names, record them and save the manifest
         at once; then let go of versions older than `old_audio` keeps."""
         plan = narration.plan
@@ -80,6 +79,7 @@ class Publisher:
             self._keep_under_versioned_names(previous, stop_id)
         report = narration.report
         report.status, report.duration = "built", duration
+        engine, voice, engine_version = plan.source
         self.manifest.put(
             stop_id,
             lang,
@@ -87,10 +87,10 @@ class Publisher:
                 audio=audio,
                 captions=captions,
                 duration=round(duration, 3),
-                sentences=len(plan.keys),
-                engine=plan.voice.engine,
-                voice=plan.voice.name,
-                engine_version=plan.voice.fingerprint,
+                sentences=len(plan.sentences),
+                engine=engine,
+                voice=voice,
+                engine_version=engine_version,
                 preferred_engine=report.preferred_engine,
                 fallback=report.fallback,
                 input_hash=plan.input_hash,

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from audioguide.build.cache import SentenceCache
-from audioguide.build.narration import NarrationJob
+from audioguide.build.narration import Assembly, NarrationJob
 from audioguide.build.pools import InlineExecutor, worker_pool
+from audioguide.build.recording_assembly import RecordingJob, assemble_recording
 from audioguide.build.report import BuildReport, Event, Notice, Progress
 from audioguide.build.voices import VoicePicker
 from audioguide.build.workers import (
-    AssemblyJob,
     AssemblyOutcome,
     SynthesisJob,
     SynthesisOutcome,
@@ -41,7 +41,7 @@ TASKS_PER_WORKER = 2
 # is then settled as unchanged, with no task).
 Settle = Callable[[NarrationJob], bool]
 # A narration's files are written: record them.
-Publish = Callable[[NarrationJob, AssemblyJob, float], None]
+Publish = Callable[[NarrationJob, Assembly, float], None]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class _Task:
     """Work in flight: one sentence to synthesize, or one narration to assemble."""
 
     synthesis: SynthesisJob | None = None
-    assembly: tuple[NarrationJob, AssemblyJob] | None = None
+    assembly: tuple[NarrationJob, Assembly] | None = None
     online: bool = False
 
 
@@ -134,8 +134,10 @@ class Scheduler:
             self._active.append(narration)
             self._total += 1  # its assembly
             self._enqueue(narration)
-        # A pool pays off only when there is more than a sentence and a narration to do.
-        self._pooled = (
+        # A pool pays off only when there is more than a sentence and a narration to do. Aligning
+        # a recording always runs in a worker: it loads librosa (~3.4 s, ~100 MB), which must not
+        # stay in the process that asked for the build (the studio's server).
+        self._pooled = any(n.recording is not None for n in pending) or (
             self.jobs > 1 and len(self._offline_queue) + len(self._assembly_queue) + len(pending) > 2
         )
         self.report.workers = self.jobs if self._pooled else 1
@@ -184,7 +186,8 @@ class Scheduler:
             if self._assembly_queue:
                 narration = self._assembly_queue.popleft()
                 assembly = narration.assembly(self.cache.folder, self.audio_dir)
-                in_flight[self._executor().submit(assemble, assembly)] = _Task(assembly=(narration, assembly))
+                work = assemble_recording if isinstance(assembly, RecordingJob) else assemble
+                in_flight[self._executor().submit(work, assembly)] = _Task(assembly=(narration, assembly))
             elif self._offline_queue:
                 synthesis = self._offline_queue.popleft()
                 if not self._still_needed(synthesis):
@@ -207,7 +210,7 @@ class Scheduler:
         """Queue the sentences `narration`'s plan lacks, or its assembly when it lacks none."""
         assert narration.plan
         narration.missing = set()
-        for key, sentence in zip(narration.plan.keys, narration.plan.sentences, strict=True):
+        for key, sentence in narration.plan.speech:
             if key in self._failed_keys:
                 self._reroute(narration, self._failed_keys[key])
                 return
@@ -280,7 +283,7 @@ class Scheduler:
         yield self._tick(job.spoken[:40])
 
     def _assembly_finished(
-        self, narration: NarrationJob, job: AssemblyJob, outcome: AssemblyOutcome
+        self, narration: NarrationJob, job: Assembly, outcome: AssemblyOutcome
     ) -> Progress:
         if outcome.error:
             narration.fail(outcome.error)

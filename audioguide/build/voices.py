@@ -10,11 +10,13 @@ import difflib
 from pathlib import Path
 
 from audioguide.build.narration import NarrationJob
+from audioguide.build.recordings import guide_chain
 from audioguide.build.report import BuildOptions, NarrationReport
 from audioguide.engines import default_chain
 from audioguide.engines.base import Voice
 from audioguide.engines.registry import ENGINE_NAMES, ENGINES, get_engine
 from audioguide.errors import BuildError, ContentError, EngineError
+from audioguide.published import RECORDING_ENGINE
 from audioguide.tour.diagnostics import Diagnostics
 from audioguide.tour.load import format_problems
 from audioguide.tour.model import Tour
@@ -114,8 +116,12 @@ def select_narrations(tour: Tour, options: BuildOptions) -> list[NarrationJob]:
         for lang in tour.languages:
             if (options.langs and lang not in options.langs) or lang not in stop.narrations:
                 continue
-            chain = list(tour.voices_for(stop, lang) or default_chain(lang, tour.root))
-            report = NarrationReport(stop.id, lang, preferred_engine=chain[0].engine)
+            if stop.narrations[lang].recording is not None:
+                chain, preferred = guide_chain(tour.voices_for(stop, lang)), RECORDING_ENGINE
+            else:
+                chain = list(tour.voices_for(stop, lang) or default_chain(lang, tour.root))
+                preferred = chain[0].engine
+            report = NarrationReport(stop.id, lang, preferred_engine=preferred)
             jobs.append(NarrationJob(stop, lang, chain, report))
     return jobs
 
@@ -148,6 +154,9 @@ class VoicePicker:
 
     def choose(self, job: NarrationJob) -> bool:
         """Plan `job` with the first usable engine from its position; False when none is left."""
+        if job.recording is not None:
+            job.use_recording(self._guide(job), self.tour)
+            return True  # the recording is the audio: only its captions' guide can fail
         while job.position < len(job.chain):
             choice = job.choice
             if ENGINES[choice.engine].online and self.offline:
@@ -164,6 +173,19 @@ class VoicePicker:
                     return True
         job.plan = None
         return False
+
+    def _guide(self, job: NarrationJob) -> Voice | None:
+        """The voice that speaks a recorded narration's text for aligning the captions."""
+        while job.position < len(job.chain):
+            choice = job.choice
+            if choice.engine in self.dead:
+                job.pass_over(f"{choice.engine} (caption guide): {self.dead[choice.engine]}")
+                continue
+            try:
+                return self.resolve(choice, job.lang)
+            except EngineError as exc:
+                job.pass_over(f"{choice} (caption guide): {exc}")
+        return None
 
     def fail_over(self, job: NarrationJob, reason: str) -> bool:
         """`job`'s engine failed it: plan it with the next usable engine; False when none is left."""

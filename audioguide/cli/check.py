@@ -13,11 +13,13 @@ from audioguide.tour.load import format_problems, load_tour
 def run(project: Path, *, show_notes: bool = False) -> None:
     tour, diags = load_tour(project)
     if tour is not None:
+        from audioguide.build.recordings import check_recordings
         from audioguide.build.voices import check_voices
         from audioguide.qr.check import check_printed_ids
 
         check_printed_ids(tour, diags)
         check_voices(tour, diags)
+        check_recordings(tour, diags)
     for diagnostic in diags.sorted():
         if diagnostic.severity is not Severity.NOTE or show_notes:
             click.echo(str(diagnostic), err=diagnostic.severity is Severity.ERROR)

@@ -21,6 +21,7 @@ RECORDING_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus")
 class Recording:
     path: Path  # inside the stop's folder
     narrator: str | None = None
+    line: int = 0  # of `recording:` in the front matter, where check reports on the file
 
 
 def read_recording(meta: LineDict, md_path: Path, diags: Diagnostics) -> Recording | None:
@@ -52,7 +53,7 @@ def read_recording(meta: LineDict, md_path: Path, diags: Diagnostics) -> Recordi
     if not path.is_file():
         diags.error(md_path, line, f"recording '{name}' not found next to {md_path.name}")
         return None
-    return Recording(path, narrator)
+    return Recording(path, narrator, line)
 
 
 def _narrator(meta: LineDict, md_path: Path, diags: Diagnostics) -> str | None:

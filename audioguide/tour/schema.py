@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,12 +10,20 @@ from urllib.parse import urlsplit
 
 from audioguide.tour.diagnostics import Diagnostics
 from audioguide.tour.images import check_image
+from audioguide.tour.sections import (
+    AudioSettings,
+    OldAudioSettings,
+    QrSettings,
+    expect_mapping,
+    parse_audio,
+    parse_old_audio,
+    parse_qr,
+    warn_unknown_keys,
+)
 from audioguide.tour.yamlfile import LineDict
 
 STOP_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-PAPER_SIZES = ("A4", "A5", "A6")
-ERROR_CORRECTION = ("L", "M", "Q", "H")
 
 TOUR_KEYS = (
     "title",
@@ -29,16 +36,6 @@ TOUR_KEYS = (
     "old_audio",
     "stats_origin",
 )
-OLD_AUDIO_KEYS = ("keep_versions", "keep_days")
-AUDIO_KEYS = (
-    "bitrate",
-    "sample_rate",
-    "loudness",
-    "true_peak",
-    "sentence_pause",
-    "paragraph_pause",
-)
-QR_KEYS = ("error_correction", "paper")
 STOP_KEYS = ("number", "aliases", "image", "image_alt", "location", "voices")
 LOCATION_KEYS = ("lat", "lon")
 FRONT_MATTER_KEYS = ("title", "needs_review", "notes", "recording", "narrator")
@@ -55,32 +52,6 @@ class VoiceChoice:
     def __str__(self) -> str:
         named = f"{self.engine}:{self.voice}" if self.voice else self.engine
         return f"{named} (speaker {self.speaker})" if self.speaker is not None else named
-
-
-@dataclass(frozen=True)
-class AudioSettings:
-    bitrate_kbps: int = 64
-    sample_rate: int = 22050
-    loudness_lufs: float = -16.0
-    true_peak_dbtp: float = -1.5
-    sentence_pause_ms: int = 450
-    paragraph_pause_ms: int = 900
-
-
-@dataclass(frozen=True)
-class QrSettings:
-    error_correction: str = "M"
-    paper: str = "A5"
-
-
-@dataclass(frozen=True)
-class OldAudioSettings:
-    """How long audio replaced by a rebuild keeps playing under its old address: for a page
-    loaded before the rebuild, or yesterday's offline download. A version is kept while it is
-    one of the newest `keep_versions` or younger than `keep_days`."""
-
-    keep_versions: int = 3
-    keep_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -119,45 +90,11 @@ class StopConfig:
     voice_lines: dict[str, int] = field(default_factory=dict)
 
 
-def warn_unknown_keys(
-    mapping: LineDict, known: tuple[str, ...], path: Path, diags: Diagnostics, where: str
-) -> None:
-    for key in mapping:
-        if key in known:
-            continue
-        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-        diags.warning(path, mapping.line_of(key), f"unknown key '{key}' in {where}{hint}")
-
-
-def _expect_mapping(value: Any, path: Path, line: int, diags: Diagnostics, what: str) -> LineDict:
-    if isinstance(value, LineDict):
-        return value
-    diags.error(path, line, f"{what} must be a mapping of 'key: value' lines")
-    empty = LineDict()
-    empty.key_lines = {}
-    empty.line = line
-    return empty
-
-
-def parse_duration_ms(value: Any) -> int | None:
-    """'450ms', '1.5s' or a bare number of milliseconds."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*", str(value), re.IGNORECASE)
-    if not match:
-        return None
-    number = float(match.group(1))
-    return round(number * 1000 if match.group(2).lower() == "s" else number)
-
-
 def parse_voices(value: Any, path: Path, line: int, diags: Diagnostics) -> dict[str, list[VoiceChoice]]:
     """`voices: {en: [gtts, {piper: en_US-joe-medium}], kk: [{espeak: kk}]}`. Only the shape is
     checked here: which engine names exist is the engines' business (build.voices checks it)."""
     voices: dict[str, list[VoiceChoice]] = {}
-    mapping = _expect_mapping(value, path, line, diags, "voices")
+    mapping = expect_mapping(value, path, line, diags, "voices")
     for lang, chain in mapping.items():
         lang_line = mapping.line_of(lang)
         entries = chain if isinstance(chain, list) else [chain]
@@ -199,7 +136,7 @@ def _http_url(value: object) -> bool:
 
 def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
     config = TourConfig()
-    tour = _expect_mapping(data, path, 1, diags, "tour.yaml")
+    tour = expect_mapping(data, path, 1, diags, "tour.yaml")
     warn_unknown_keys(tour, TOUR_KEYS, path, diags, "tour.yaml")
 
     languages = tour.get("languages")
@@ -265,11 +202,11 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
                 )
 
     if "audio" in tour:
-        config.audio = _parse_audio(tour["audio"], path, tour.line_of("audio"), diags)
+        config.audio = parse_audio(tour["audio"], path, tour.line_of("audio"), diags)
     if "qr" in tour:
-        config.qr = _parse_qr(tour["qr"], path, tour.line_of("qr"), diags)
+        config.qr = parse_qr(tour["qr"], path, tour.line_of("qr"), diags)
     if "old_audio" in tour:
-        config.old_audio = _parse_old_audio(tour["old_audio"], path, tour.line_of("old_audio"), diags)
+        config.old_audio = parse_old_audio(tour["old_audio"], path, tour.line_of("old_audio"), diags)
     if tour.get("stats_origin"):
         origin = web_origin(tour["stats_origin"])
         if origin is None:
@@ -301,83 +238,9 @@ def web_origin(value: Any) -> str | None:
     return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
-def _parse_old_audio(value: Any, path: Path, line: int, diags: Diagnostics) -> OldAudioSettings:
-    section = _expect_mapping(value, path, line, diags, "old_audio")
-    warn_unknown_keys(section, OLD_AUDIO_KEYS, path, diags, "old_audio")
-    defaults = OldAudioSettings()
-    versions, days = (
-        section.get("keep_versions", defaults.keep_versions),
-        section.get("keep_days", defaults.keep_days),
-    )
-    if isinstance(versions, bool) or not isinstance(versions, int) or not 1 <= versions <= 100:
-        diags.error(
-            path,
-            section.line_of("keep_versions"),
-            "old_audio.keep_versions must be a whole number from 1 to 100",
-        )
-        versions = defaults.keep_versions
-    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 <= days <= 3650:
-        diags.error(
-            path, section.line_of("keep_days"), "old_audio.keep_days must be a number of days from 0 to 3650"
-        )
-        days = defaults.keep_days
-    return OldAudioSettings(versions, float(days))
-
-
-def _parse_audio(value: Any, path: Path, line: int, diags: Diagnostics) -> AudioSettings:
-    audio = _expect_mapping(value, path, line, diags, "audio")
-    warn_unknown_keys(audio, AUDIO_KEYS, path, diags, "audio")
-    defaults = AudioSettings()
-    settings: dict[str, Any] = {}
-
-    def number(key: str, low: float, high: float, unit: str) -> float | None:
-        if key not in audio:
-            return None
-        raw = str(audio[key]).lower().removesuffix(unit).strip()
-        try:
-            parsed = float(raw)
-        except ValueError:
-            parsed = None
-        if parsed is None or not low <= parsed <= high:
-            diags.error(path, audio.line_of(key), f"audio.{key} must be a number from {low} to {high}")
-            return None
-        return parsed
-
-    if (kbps := number("bitrate", 16, 320, "k")) is not None:
-        settings["bitrate_kbps"] = int(kbps)
-    if (rate := number("sample_rate", 8000, 48000, "hz")) is not None:
-        settings["sample_rate"] = int(rate)
-    if (lufs := number("loudness", -40, -5, "lufs")) is not None:
-        settings["loudness_lufs"] = lufs
-    if (peak := number("true_peak", -10, 0, "dbtp")) is not None:
-        settings["true_peak_dbtp"] = peak
-    for key in ("sentence_pause", "paragraph_pause"):
-        if key in audio:
-            milliseconds = parse_duration_ms(audio[key])
-            if milliseconds is None or not 0 <= milliseconds <= 10_000:
-                diags.error(path, audio.line_of(key), f"audio.{key} must be a duration such as 450ms or 1s")
-            else:
-                settings[f"{key}_ms"] = milliseconds
-    return AudioSettings(**{**defaults.__dict__, **settings})
-
-
-def _parse_qr(value: Any, path: Path, line: int, diags: Diagnostics) -> QrSettings:
-    qr = _expect_mapping(value, path, line, diags, "qr")
-    warn_unknown_keys(qr, QR_KEYS, path, diags, "qr")
-    level = str(qr.get("error_correction", "M")).upper()
-    if level not in ERROR_CORRECTION:
-        diags.error(path, qr.line_of("error_correction"), "qr.error_correction must be L, M, Q or H")
-        level = "M"
-    paper = str(qr.get("paper", "A5")).upper()
-    if paper not in PAPER_SIZES:
-        diags.error(path, qr.line_of("paper"), "qr.paper must be A4, A5 or A6")
-        paper = "A5"
-    return QrSettings(level, paper)
-
-
 def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
     config = StopConfig()
-    stop = _expect_mapping(data if data is not None else LineDict(), path, 1, diags, "stop.yaml")
+    stop = expect_mapping(data if data is not None else LineDict(), path, 1, diags, "stop.yaml")
     if not hasattr(stop, "key_lines"):
         stop.key_lines = {}
         stop.line = 1
@@ -409,14 +272,14 @@ def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
             else:  # only a checked image is ever published
                 config.image, config.image_type = stop["image"].strip(), checked.mimetype
     if "image_alt" in stop:
-        alt = _expect_mapping(stop["image_alt"], path, stop.line_of("image_alt"), diags, "image_alt")
+        alt = expect_mapping(stop["image_alt"], path, stop.line_of("image_alt"), diags, "image_alt")
         for lang, text in alt.items():
             if not isinstance(text, str):
                 diags.error(path, alt.line_of(lang), f"image_alt.{lang}: describe the image in words")
             elif text.strip():
                 config.image_alt[str(lang)] = " ".join(text.split())
     if "location" in stop:
-        location = _expect_mapping(stop["location"], path, stop.line_of("location"), diags, "location")
+        location = expect_mapping(stop["location"], path, stop.line_of("location"), diags, "location")
         warn_unknown_keys(location, LOCATION_KEYS, path, diags, "location")
         try:
             lat, lon = float(location["lat"]), float(location["lon"])

@@ -84,11 +84,12 @@ def stop_document(view: StopView) -> dict[str, Any]:
         "bytes": narrated.audio.bytes if narrated else None,
         "sha256": narrated.audio.sha256 if narrated else None,
         "voice": {
-            "synthetic": True,
+            "synthetic": not view.recorded,
             "engine": narrated.engine,
             "engine_name": view.engine_name,
             "voice": narrated.voice,
             "fallback": narrated.fallback,
+            "narrator": view.narrator,
         }
         if narrated
         else None,

@@ -59,16 +59,30 @@ SCHEMAS: dict[str, Any] = {
     },
     "Voice": {
         "type": ["object", "null"],
-        "description": "The narration is always a synthetic voice; this says which.",
-        "required": ["synthetic", "engine", "engine_name", "voice", "fallback"],
+        "description": "Who reads the narration: a synthetic voice (which engine and voice), or a"
+        " person's recording (engine 'recording').",
+        "required": ["synthetic", "engine", "engine_name", "voice", "fallback", "narrator"],
         "properties": {
-            "synthetic": {"const": True},
-            "engine": {"type": ["string", "null"], "examples": ["gtts", "piper", "espeak"]},
+            "synthetic": {
+                "type": "boolean",
+                "description": "True for a computer-generated voice, false for a recording of a person.",
+            },
+            "engine": {
+                "type": ["string", "null"],
+                "examples": ["gtts", "piper", "espeak", "recording"],
+            },
             "engine_name": {"type": ["string", "null"]},
-            "voice": {"type": ["string", "null"]},
+            "voice": {
+                "type": ["string", "null"],
+                "description": "The engine's voice; for a recording the narrator, else its file name.",
+            },
             "fallback": {
                 "type": "boolean",
                 "description": "A fallback engine read this, not the preferred one.",
+            },
+            "narrator": {
+                "type": ["string", "null"],
+                "description": "Who read a recording, when the tour names them; null otherwise.",
             },
         },
         "additionalProperties": False,

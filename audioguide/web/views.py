@@ -60,7 +60,17 @@ class StopView:
 
     @property
     def engine_name(self) -> str | None:
+        """For apps (the API); visitors read only whether the voice is a computer's or a person's."""
         return display_name(self.narrated.engine) if self.narrated else None
+
+    @property
+    def recorded(self) -> bool:
+        """Read by a person (a recording), not by a computer-generated voice."""
+        return bool(self.narrated and self.narrated.published.recorded)
+
+    @property
+    def narrator(self) -> str | None:
+        return self.narrated.published.narrator if self.narrated else None
 
     def files(self) -> list[MediaFile]:
         """The media files the offline tour needs for this stop."""

@@ -106,7 +106,7 @@ def test_a_speaker_is_only_for_piper(make_tour) -> None:
     root = tour_with_voices(make_tour, "[{espeak: en, speaker: 1}]")
     result = invoke(separate_runner(), "check", "-p", root)
     assert result.exit_code == 1
-    assert "tour.yaml:6: error: voices.en: 'speaker' is a name or number of a Piper voice" in describe(result)
+    assert "tour.yaml:6: error: voices.en: espeak has no speakers to choose from" in describe(result)
 
 
 def test_a_voice_not_downloaded_names_the_command_in_check_and_build(make_tour) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from audioguide.export import ExportOptions, export_site
+from audioguide.i18n import translate
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, download_offline, require_browser
 from tests.helpers.browser import phone as _phone
 from tests.helpers.nginx import export_server, require_nginx, running_nginx
@@ -106,7 +107,7 @@ def test_scan_language_beacon_audio_and_offline(chromium, web_tour: Path, tmp_pa
             assert received[2]["body"] == {"stop": "wall", "lang": "ru"}
             page.goto(f"{base}/go?lang=ru&n=99")  # no such stop: said in the visitor's language
             page.wait_for_selector("p.message[lang=ru]")
-            assert page.text_content("p.message") == "Остановки с номером 99 нет."
+            assert page.text_content("p.message") == translate("ru", "no_such_stop").format(number=99)
             assert len(received) == 3  # nothing counted
             assert not errors, errors  # no CSP violation (the beacon's origin is in connect-src)
             context.close()

@@ -12,7 +12,7 @@ import pytest
 
 from audioguide.export import ExportOptions, export_site
 from tests.helpers.nginx import export_server, require_nginx, running_nginx
-from tests.helpers.web_fixtures import running_server
+from tests.helpers.web_fixtures import published_file, running_server
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -120,9 +120,11 @@ def test_accel_redirect_behind_nginx(web_tour: Path, tmp_path: Path) -> None:
             mp3_url = page.split(b'<audio id="audio"', 1)[1].split(b'src="', 1)[1].split(b'"', 1)[0].decode()
             # The app answers with the header and no body...
             status, headers, body = get(app_base + mp3_url, Range="bytes=100-199")
-            assert status == 200 and body == b"" and headers["X-Accel-Redirect"] == "/_audio/en/gate.mp3"
+            published = published_file(web_tour, "gate", "en")
+            internal = "/_audio/" + published.relative_to(web_tour / "audio").as_posix()
+            assert status == 200 and body == b"" and headers["X-Accel-Redirect"] == internal
             # ...and nginx sends the bytes, with the range and the app's caching headers.
-            mp3 = (web_tour / "audio" / "en" / "gate.mp3").read_bytes()
+            mp3 = published.read_bytes()
             status, headers, body = get(base + mp3_url, Range="bytes=100-199")
             assert status == 206 and body == mp3[100:200]
             assert headers["Content-Range"] == f"bytes 100-199/{len(mp3)}"
@@ -130,7 +132,7 @@ def test_accel_redirect_behind_nginx(web_tour: Path, tmp_path: Path) -> None:
             assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
             status, _, body = get(base + mp3_url)
             assert status == 200 and body == mp3
-            assert get(base + "/_audio/en/gate.mp3")[0] == 404  # internal: not from outside
+            assert get(base + internal)[0] == 404  # internal: not from outside
             # Scans still go to the app: negotiated and counted.
             status, headers, _ = get(base + "/s/gate", **{"Accept-Language": "ru"})
             assert status == 302 and headers["Location"] == "/ru/gate"

@@ -113,6 +113,12 @@ def output(audio_dir: Path, name: str) -> Path:
     return current_files(audio_dir)[name]
 
 
+def current_times(audio_dir: Path) -> dict[str, tuple[str, int]]:
+    """Each current file's name on disk and when it was written, by public name: a narration
+    that was not rebuilt keeps both."""
+    return {name: (path.name, path.stat().st_mtime_ns) for name, path in current_files(audio_dir).items()}
+
+
 def snapshot(audio_dir: Path) -> dict[str, bytes]:
     """The current files' bytes by public name, and the manifest's."""
     files = {**current_files(audio_dir), "manifest.json": audio_dir / "manifest.json"}

@@ -61,6 +61,7 @@ def test_tour(client) -> None:
     assert wall["needs_review"] is True and gate["needs_review"] is False
     assert gate["voice"]["synthetic"] is True and gate["voice"]["engine"] == "espeak"
     assert gate["voice"]["engine_name"] == "eSpeak NG" and gate["voice"]["fallback"] is False
+    assert gate["voice"]["narrator"] is None
 
 
 def test_path_forms_answer_the_same_documents(client) -> None:

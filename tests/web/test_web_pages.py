@@ -99,7 +99,8 @@ def test_stop_page_content(client) -> None:
     # Sentence n is VTT cue sn.
     assert '<span id="s1">The gate of the memorial.</span>' in html
     assert '<span id="s3">Please walk slowly.</span>' in html
-    assert "read by a synthetic voice (eSpeak NG)" in html
+    assert '<p class="note">Computer-generated voice.</p>' in html
+    assert "eSpeak" not in html  # an engine's name means nothing to a visitor
     assert "awaiting review" not in html
     # Language switch keeps the stop; next stop; no previous for the first stop.
     assert 'href="/ru/gate" hreflang="ru" lang="ru"' in html
