@@ -106,3 +106,14 @@ def test_verifier_hashes_only_after_a_change(tmp_path: Path) -> None:
     assert not verifier.holds(record)
     file.unlink()
     assert not verifier.holds(record)
+
+
+def test_check_warns_about_a_damaged_manifest(tour_dir: Path, runner) -> None:
+    from audioguide.cli import cli
+
+    (tour_dir / "audio").mkdir()
+    (tour_dir / "audio" / "manifest.json").write_text('{"format": 1, "stops": {"gate": "x"}}')
+    result = runner.invoke(cli, ["check", "--project", str(tour_dir)])
+    assert result.exit_code == 0, result.output
+    assert "manifest.json" in result.output and "stops.gate is not an object" in result.output
+    assert "audioguide build" in result.output

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from audioguide.published import Manifest
 from audioguide.tour.diagnostics import Severity
 from audioguide.tour.load import format_problems, load_tour
 
@@ -20,6 +21,10 @@ def run(project: Path, *, show_notes: bool = False) -> None:
         check_printed_ids(tour, diags)
         check_voices(tour, diags)
         check_recordings(tour, diags)
+        # A damaged manifest crashes nothing (it counts as not built), but staff should know.
+        manifest = Manifest.load(tour.audio_dir)
+        for problem in manifest.problems:
+            diags.warning(manifest.path, 0, problem.removeprefix(f"{manifest.path}: "))
     for diagnostic in diags.sorted():
         if diagnostic.severity is not Severity.NOTE or show_notes:
             click.echo(str(diagnostic), err=diagnostic.severity is Severity.ERROR)
