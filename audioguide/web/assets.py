@@ -20,7 +20,7 @@ TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf
 _BLOCK_COMMENT = re.compile(rb"/\*.*?\*/", re.DOTALL)
 # A quoted JS string, kept as it is; between strings, spaces around punctuation go.
 _JS_STRING = re.compile(rb"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')""")
-_JS_SPACE = re.compile(rb" *([=,;{}():?<>|&!]) *")
+_JS_SPACE = re.compile(rb" *([-+*/%=,;{}():?<>|&!\[\]]) *")
 
 
 def minify(name: str, data: bytes) -> bytes:
@@ -28,7 +28,8 @@ def minify(name: str, data: bytes) -> bytes:
 
     Deliberately simple, hence the rules for static/*.css and *.js: comments are /* */ only,
     and no string or regular expression contains "/*" or spans lines; a regular expression
-    literal holds no space and no quote (spaces around punctuation go outside quoted strings).
+    literal holds no space and no quote (spaces around punctuation go outside quoted strings),
+    and no "a + +b" or "a / /re/" (tests/web/test_web_pages.py checks that the script parses).
     """
     if name.endswith(".css"):
         data = _BLOCK_COMMENT.sub(b"", data)
