@@ -136,6 +136,13 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "auto_next_soon": "The next stop, {title}, starts in a few seconds.",
         "stay_here": "Stay here",
         "megabytes": "{size} MB",
+        # The welcoming home page and the offline offer on stop pages (issue 12).
+        "listening_time": "Listening time: about {minutes} min",
+        "minutes": "{minutes} min",
+        "heard": "heard",
+        "offline_offer": "You can save this tour on your phone for places without a signal ({size}).",
+        "offline_save": "Download",
+        "not_now": "Not now",
     },
     "ru": {
         "language_name": "Русский",
@@ -204,6 +211,13 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "auto_next_soon": "Через несколько секунд начнётся следующая точка: {title}.",
         "stay_here": "Остаться здесь",
         "megabytes": "{size} МБ",
+        # Issue 12, awaiting review by a native speaker like the rest of this block.
+        "listening_time": "Время прослушивания: около {minutes} мин",
+        "minutes": "{minutes} мин",
+        "heard": "прослушано",
+        "offline_offer": "Экскурсию можно сохранить на телефоне на случай, если пропадёт связь ({size}).",
+        "offline_save": "Скачать",
+        "not_now": "Не сейчас",
     },
     "kk": {
         "language_name": "Қазақша",
@@ -272,6 +286,13 @@ _WEB_STRINGS: dict[str, dict[str, str]] = {
         "auto_next_soon": "Бірнеше секундтан кейін келесі нысан басталады: {title}.",
         "stay_here": "Осында қалу",
         "megabytes": "{size} МБ",
+        # Issue 12, awaiting review by a native speaker like the rest of this block.
+        "listening_time": "Тыңдау уақыты: шамамен {minutes} мин",
+        "minutes": "{minutes} мин",
+        "heard": "тыңдалды",
+        "offline_offer": "Байланыс болмаған жағдайға экскурсияны телефоныңызға сақтап қоюға болады ({size}).",
+        "offline_save": "Жүктеу",
+        "not_now": "Қазір емес",
     },
 }
 for _lang, _strings in _WEB_STRINGS.items():

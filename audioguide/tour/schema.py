@@ -27,6 +27,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 TOUR_KEYS = (
     "title",
+    "intro",
     "base_url",
     "stats_url",
     "languages",
@@ -63,6 +64,7 @@ class Location:
 @dataclass
 class TourConfig:
     title: dict[str, str] = field(default_factory=dict)
+    intro: dict[str, str] = field(default_factory=dict)  # per language, paragraphs split by blank lines
     base_url: str = ""
     stats_url: str = ""  # where an exported (static) site sends its scan beacons; "" for none
     languages: list[str] = field(default_factory=list)
@@ -134,6 +136,32 @@ def _http_url(value: object) -> bool:
     return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def _per_language(
+    tour: LineDict, key: str, languages: list[str], path: Path, diags: Diagnostics, *, required: bool
+) -> dict[str, str]:
+    """A text per language (title, intro): one string for all, or a map; errors at their line."""
+    value, texts = tour.get(key), {}
+    if value is None and not required:
+        return texts
+    if isinstance(value, str) and value.strip():
+        return {lang: value.strip() for lang in languages}
+    if not isinstance(value, dict):
+        diags.error(path, tour.line_of(key), f"'{key}' is missing: give the tour's {key} per language")
+        return texts
+    for lang, text in value.items():
+        line = value.line_of(lang) if isinstance(value, LineDict) else tour.line_of(key)
+        if lang not in languages:
+            diags.error(path, line, f"{key}.{lang}: '{lang}' is not in 'languages'")
+        elif not isinstance(text, str) or not text.strip():
+            diags.error(path, line, f"{key}.{lang} is empty")
+        else:
+            texts[lang] = text.strip()
+    for lang in languages if required else ():
+        if lang not in texts:
+            diags.error(path, tour.line_of(key), f"{key} has no '{lang}' text")
+    return texts
+
+
 def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
     config = TourConfig()
     tour = expect_mapping(data, path, 1, diags, "tour.yaml")
@@ -154,23 +182,9 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
             else:
                 config.languages.append(lang)
 
-    title = tour.get("title")
-    if isinstance(title, str) and title.strip():
-        config.title = {lang: title for lang in config.languages}
-    elif isinstance(title, dict):
-        for lang, text in title.items():
-            line = title.line_of(lang) if isinstance(title, LineDict) else tour.line_of("title")
-            if lang not in config.languages:
-                diags.error(path, line, f"title.{lang}: '{lang}' is not in 'languages'")
-            elif not isinstance(text, str) or not text.strip():
-                diags.error(path, line, f"title.{lang} is empty")
-            else:
-                config.title[lang] = text.strip()
-        for lang in config.languages:
-            if lang not in config.title:
-                diags.error(path, tour.line_of("title"), f"title has no '{lang}' text")
-    else:
-        diags.error(path, tour.line_of("title"), "'title' is missing: give the tour's title per language")
+    config.title = _per_language(tour, "title", config.languages, path, diags, required=True)
+    # The home page's welcome: plain text, blank lines between paragraphs; optional.
+    config.intro = _per_language(tour, "intro", config.languages, path, diags, required=False)
 
     base_url = tour.get("base_url")
     if not _http_url(base_url):

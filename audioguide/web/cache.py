@@ -53,16 +53,25 @@ class PageCache:
         return self.views(lang)[stop.id]
 
     def stop(self, stop: Stop, lang: str) -> Body:
-        tour, assets = self.snapshot.tour, self.assets
-        return self._once(("stop", lang, stop.id), lambda: render_stop(self.view(stop, lang), tour, assets))
+        def make() -> Body:
+            size = self.offline_size(lang)
+            return render_stop(self.view(stop, lang), self.snapshot.tour, self.assets, size)
+
+        return self._once(("stop", lang, stop.id), make)
 
     def home(self, lang: str) -> Body:
         def make() -> Body:
-            # The home page's own few KB are left out of the size it announces: it cannot contain itself.
-            size = sum(item["bytes"] for item in self.offline_files(lang, include_home=False))
+            size = self.offline_size(lang)
             return render_home(self.snapshot.tour, self.assets, lang, self.stop_links(lang), size)
 
         return self._once(("home", lang), make)
+
+    def offline_size(self, lang: str) -> int:
+        """The size the home and stop pages announce for the offline tour: its media and assets.
+        The pages' own few KB are left out: a page cannot contain its own size."""
+        files = [len(body.data) for body in self.assets.bodies.values()]
+        files += [f.bytes for view in self.views(lang).values() for f in view.files()]
+        return sum(files)
 
     def stop_links(self, lang: str) -> list[StopLink]:
         """Every stop as the home page and the 404 page list it."""

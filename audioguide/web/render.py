@@ -41,6 +41,20 @@ def format_megabytes(size: int, lang: str) -> str:
     return translate(lang, "megabytes").format(size=number)
 
 
+def format_minutes(seconds: float, lang: str) -> str:
+    """ "4 min": whole minutes, never 0 for a stop that has audio."""
+    return translate(lang, "minutes").format(minutes=max(1, round(seconds / 60)))
+
+
+def intro_of(tour: Tour, lang: str) -> tuple[str, list[str]]:
+    """The tour's introduction as paragraphs, and its language (the default's when lang has none)."""
+    intro = tour.config.intro
+    code = lang if lang in intro else tour.default_language
+    text = intro.get(code, "")
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    return code, [p for p in paragraphs if p]
+
+
 def tour_title(tour: Tour, lang: str) -> str:
     return tour.config.title.get(lang) or tour.config.title.get(tour.default_language, "")
 
@@ -51,6 +65,7 @@ def _common(tour: Tour, assets: Assets, lang: str, page: str, switch_path: str) 
         "page": page,
         "tour_title": tour_title(tour, lang),
         "t": partial(translate, lang),
+        "minutes": partial(format_minutes, lang=lang),
         "asset": assets.urls.__getitem__,
         "switch": [
             {
@@ -79,10 +94,11 @@ def transcript_blocks(transcript: Iterable[TranscriptBlock]) -> list[dict[str, A
     return blocks
 
 
-def render_stop(view: StopView, tour: Tour, assets: Assets) -> Body:
+def render_stop(view: StopView, tour: Tour, assets: Assets, offline_bytes: int) -> Body:
     html = render_template(
         "stop.html",
         **_common(tour, assets, view.lang, "stop", view.stop.id),
+        offline_size=format_megabytes(offline_bytes, view.lang),
         stop=view.stop,
         title=view.title,
         content_lang=view.content_lang,
@@ -101,9 +117,15 @@ def render_stop(view: StopView, tour: Tour, assets: Assets) -> Body:
 
 
 def render_home(tour: Tour, assets: Assets, lang: str, stops: list[StopLink], offline_bytes: int) -> Body:
+    intro_lang, intro = intro_of(tour, lang)
+    heard = [link.duration for link in stops if link.duration]
     html = render_template(
         "home.html",
         **_common(tour, assets, lang, "home", ""),
+        intro=intro,
+        intro_lang=intro_lang,
+        # "about 42 min": the sum of the published narrations, in whole minutes
+        total_minutes=max(1, round(sum(heard) / 60)) if heard else None,
         stops=stops,
         offline_size=format_megabytes(offline_bytes, lang),
         message=None,

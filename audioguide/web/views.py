@@ -24,12 +24,13 @@ class StopLink:
     number: int
     title: str
     content_lang: str  # the language its text is shown in (see content_language)
+    duration: float | None = None  # seconds of published audio; the home page's list shows it
 
     @classmethod
-    def of(cls, snap: Snapshot, stop: Stop, lang: str) -> StopLink:
+    def of(cls, snap: Snapshot, stop: Stop, lang: str, duration: float | None = None) -> StopLink:
         # The visitor's language, else the tour's default, else the id: a list reads alike.
         title = stop.title(lang, snap.tour.default_language)
-        return cls(stop.id, stop.number, title, content_language(snap, stop, lang))
+        return cls(stop.id, stop.number, title, content_language(snap, stop, lang), duration)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def stop_view(snap: Snapshot, stop: Stop, lang: str) -> StopView:
     script_text = narration.script.plain_text() if narration else ""
     return StopView(
         stop=stop,
-        link=StopLink.of(snap, stop, lang),
+        link=StopLink.of(snap, stop, lang, narrated.duration if narrated else None),
         lang=lang,
         content_lang=content_lang,
         title=narration.title if narration else stop.id,

@@ -100,8 +100,8 @@ def test_scan_language_beacon_audio_and_offline(chromium, web_tour: Path, tmp_pa
             assert received[1]["body"] == {"stop": "gate", "lang": "ru"}
 
             page.goto(f"{base}/ru/")
-            page.click("#pad >> text=2")
-            page.click("#pad .go")
+            page.fill("#stop-number", "2")
+            page.click("#keypad-form button")
             page.wait_for_url(f"{base}/ru/wall")  # the keypad, through go.html
             _wait_for(lambda: len(received) == 3)
             assert received[2]["body"] == {"stop": "wall", "lang": "ru"}

@@ -128,9 +128,9 @@ def test_resume_and_tap_targets(browser, web_tour: Path, tmp_path: Path) -> None
         )
         assert small == []
         page.goto(f"{base}/en/")
-        assert page.is_visible("#pad") and page.is_visible("#offline")
-        page.click("#pad >> text=2")
-        page.click("#pad .go")
+        assert page.is_visible("#stop-number") and page.is_visible("#offline")
+        page.fill("#stop-number", "2")
+        page.click("#keypad-form button")
         page.wait_for_url(f"{base}/en/wall")
         assert not errors, errors
         context.close()

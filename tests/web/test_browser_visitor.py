@@ -261,3 +261,50 @@ def test_404_lists_the_stops_and_kazakh_time_endings(browser, web_tour: Path, tm
             assert page.text_content("#resume") == f"{expected} бастап жалғасады"
         assert not [e for e in errors if "404" not in e], errors  # /kk/nowhere is a 404
         context.close()
+
+
+def test_home_ticks_a_heard_stop_and_passes_axe_with_large_text(
+    browser, web_tour: Path, tmp_path: Path
+) -> None:
+    with running_server(web_tour, tmp_path / "stats.sqlite3") as (base, _):
+        context, page, errors = phone(browser, viewport=NARROW, locale="en-GB", bypass_csp=True)
+        page.goto(f"{base}/en/")
+        assert page.locator(".tick:visible").count() == 0
+        # Played to the end: heard.
+        page.goto(f"{base}/en/gate")
+        page.evaluate("document.getElementById('audio').currentTime = 7.5")
+        page.click("#play")
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('ended')")
+        page.goto(f"{base}/en/")
+        assert page.is_visible('.tick[data-stop="gate"]') and not page.is_visible('.tick[data-stop="wall"]')
+        assert page.text_content('.tick[data-stop="gate"] .sr') == "heard"
+        _large_text(page, 200)
+        assert page.evaluate(OVERFLOW) == []
+        assert axe_violations(page) == []
+        shot(page, "14-home-en-320px-200pct")
+        assert not errors, errors
+        context.close()
+
+
+def test_stop_page_offline_offer_is_dismissed_once_per_phone(browser, web_tour: Path, tmp_path: Path) -> None:
+    with running_server(web_tour, tmp_path / "stats.sqlite3") as (base, _):
+        context, page, errors = phone(browser, viewport=NARROW, locale="en-GB", bypass_csp=True)
+        page.goto(f"{base}/en/gate")
+        page.wait_for_selector("#offline:not([hidden])")
+        _large_text(page, 200)
+        assert axe_violations(page) == []
+        page.click("#dismiss")
+        assert not page.is_visible("#offline")
+        page.goto(f"{base}/en/wall")
+        page.wait_for_timeout(300)
+        assert not page.is_visible("#offline")  # remembered
+        page.evaluate("localStorage.removeItem('offline-no')")
+        page.reload()
+        page.wait_for_selector("#offline:not([hidden])")
+        page.click("#download")
+        page.wait_for_function(
+            "() => document.getElementById('download-status').textContent.includes('on your phone')"
+        )
+        assert not page.is_visible("#offer")  # the downloaded state replaces the offer
+        assert not errors, errors
+        context.close()

@@ -81,11 +81,63 @@ def test_home_lists_stops_keypad_languages_and_offline_size(client) -> None:
     html = response.get_data(as_text=True)
     assert '<html lang="en"' in html
     assert "<h1>Test Memorial</h1>" in html
-    assert re.search(r'href="/en/gate"><span class="num">1</span> <span>The gate</span>', html)
-    assert re.search(r'href="/en/wall"><span class="num">2</span> <span>The wall</span>', html)
+    assert re.search(r'href="/en/gate"><span class="num">1</span> <span class="t">The gate</span>', html)
+    assert re.search(r'href="/en/wall"><span class="num">2</span> <span class="t">The wall</span>', html)
     assert 'action="/go"' in html and 'inputmode="numeric"' in html
     assert 'href="/ru/" hreflang="ru" lang="ru"' in html and "Русский" in html
     assert re.search(r"Download this tour for offline use \(\d+\.\d MB\)", html)
+
+
+def test_home_welcomes_intro_listening_time_durations_and_ticks(make_tour, media_maker, tmp_path) -> None:
+    root = make_tour("intro", languages=("kk", "ru", "en"))
+    tour_yaml = root / "tour.yaml"
+    intro = "intro:\n  en: |\n    First <b>line</b>\n    goes on.\n\n    Second.\n  ru: Только по-русски.\n"
+    tour_yaml.write_text(tour_yaml.read_text(encoding="utf-8") + intro, encoding="utf-8")
+    media_maker.publish(root)
+    client = create_app(root, stats_db=tmp_path / "s.db", testing=True).test_client()
+    html = client.get("/en/").get_data(as_text=True)
+    # The intro: paragraphs, escaped, lines joined; the title once (no header link on the home page).
+    assert '<div class="intro">\n<p>First &lt;b&gt;line&lt;/b&gt; goes on.</p>\n<p>Second.</p>' in html
+    assert html.split("<body")[1].count("Test Memorial") == 1 and '<a class="tour"' not in html
+    # The listening time of the tour and of each stop, in whole minutes.
+    assert "Listening time: about 1 min" in html
+    assert html.count('<span class="dur">1 min</span>') == 2
+    # A tick per stop, hidden until app.js finds it heard; its words are for screen readers.
+    tick = '<span class="tick" data-stop="gate" hidden><span aria-hidden="true">✓</span>'
+    assert tick + '<span class="sr">heard</span>' in html
+    # The stop number: a one-line form that works without JS, no big keypad on the home page.
+    assert 'id="pad"' not in html and 'action="/go"' in html and 'name="n"' in html
+    assert client.get("/go?lang=en&n=2").headers["Location"] == "/en/wall"
+    ru = client.get("/ru/").get_data(as_text=True)
+    assert "<p>Только по-русски.</p>" in ru and "Время прослушивания: около 1 мин" in ru
+    kk = client.get("/kk/").get_data(as_text=True)  # no kk intro: the default language's (kk) has none
+    assert 'class="intro"' not in kk and "Тыңдау уақыты: шамамен 1 мин" in kk and "тыңдалды" in kk
+    # Stop pages keep the header link and offer the offline tour in one calm line.
+    stop = client.get("/en/gate").get_data(as_text=True)
+    assert '<a class="tour" href="/en/">Test Memorial</a>' in stop
+    assert re.search(r'<p class="offer" id="offline" data-list="/offline/en.json"[^>]* hidden>', stop)
+    assert re.search(
+        r"for places without a signal \(\d+\.\d MB\)\. <button[^>]*id=\"download\">Download", stop
+    )
+    assert 'id="dismiss">Not now</button>' in stop
+
+
+def test_intro_is_validated_at_its_line(make_tour, tmp_path) -> None:
+    from audioguide.tour.load import load_tour
+
+    root = make_tour("bad-intro", languages=("kk", "en"))
+    tour_yaml = root / "tour.yaml"
+    tour_yaml.write_text(
+        tour_yaml.read_text(encoding="utf-8") + "intro:\n  en: ''\n  de: Hallo\n", encoding="utf-8"
+    )
+    lines = tour_yaml.read_text(encoding="utf-8").splitlines()
+    _, diags = load_tour(root)
+    errors = [str(problem) for problem in diags.errors]
+    empty, other = lines.index("  en: ''") + 1, lines.index("  de: Hallo") + 1
+    assert any(f"tour.yaml:{empty}" in e and "intro.en is empty" in e for e in errors), errors
+    assert any(f"tour.yaml:{other}" in e and "intro.de: 'de' is not in 'languages'" in e for e in errors), (
+        errors
+    )
 
 
 def test_stop_page_content(client) -> None:

@@ -163,9 +163,15 @@
       if (status.textContent === d.loading) say("");
       save(true);
     });
-    audio.addEventListener("timeupdate", function () { show(); save(false); positionState(); });
+    /* Heard: played to 90 % or the end. The home page ticks it in the list. */
+    function heard() { store.set("heard:" + body.dataset.stop, "1"); }
+    audio.addEventListener("timeupdate", function () {
+      show(); save(false); positionState();
+      if (total() && audio.currentTime >= total() * 0.9) heard();
+    });
     audio.addEventListener("ended", function () {
       store.del(key);
+      heard();
       if (auto && auto.checked) {
         say(d.nextSoon);
         stay.hidden = false;
@@ -382,9 +388,15 @@
     var box = $("offline");
     if (!box || !window.caches || !("serviceWorker" in navigator)) return;
     var d = box.dataset, button = $("download"), bar = $("download-progress"), status = $("download-status"), remove = $("remove");
-    var lang = body.dataset.lang;
+    var lang = body.dataset.lang, offer = $("offer"), no = $("dismiss");
+    /* A stop page offers it in one line until the visitor downloads or says "not now" (remembered). */
+    function done() { status.textContent = d.done; bar.hidden = true; if (remove) remove.hidden = false; if (offer) offer.hidden = true; }
+    if (no) {
+      if (store.get("offline-no") && !store.get("offline:" + lang)) return;
+      no.addEventListener("click", function () { store.set("offline-no", "1"); box.hidden = true; });
+    }
     box.hidden = false;
-    if (store.get("offline:" + lang)) { status.textContent = d.done; remove.hidden = false; }
+    if (store.get("offline:" + lang)) done();
     button.addEventListener("click", function () {
       button.disabled = true;
       bar.hidden = false;
@@ -396,14 +408,11 @@
           bar.value = Math.min(got, all);
           bar.setAttribute("aria-valuetext", Math.round(100 * got / Math.max(all, 1)) + "%");
         });
-      }).then(function () {
-        status.textContent = d.done;
-        remove.hidden = false;
-      }).catch(function (err) {
-        status.textContent = err && err.name === "QuotaExceededError" ? d.noSpace : d.failed;
+      }).then(done).catch(function (err) {
+        status.textContent = err && err.name === "QuotaExceededError" && d.noSpace || d.failed;
       }).then(function () { button.disabled = false; });
     });
-    remove.addEventListener("click", function () {
+    if (remove) remove.addEventListener("click", function () {
       caches.delete(cacheName(lang)).then(function () {
         store.del("offline:" + lang);
         status.textContent = d.removed;
@@ -431,6 +440,7 @@
      has no server to read the lang cookie (audioguide export: the /s/<id> pages). */
   if (body.dataset.page === "stop" || body.dataset.page === "home") store.set("lang", body.dataset.lang);
   if (body.dataset.page === "stop") player();
+  doc.querySelectorAll(".tick").forEach(function (tick) { tick.hidden = !store.get("heard:" + tick.dataset.stop); });
   keypad();
   offline();
   keepFresh();
