@@ -9,6 +9,7 @@ Safari's first probe of an audio file is `Range: bytes=0-1` and it gives up with
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, request, send_file
+from werkzeug.http import parse_etags
 
 from audioguide.web.bodies import respond
 from audioguide.web.snapshot import MediaFile, Snapshot
@@ -22,7 +23,10 @@ IMMUTABLE = f"public, max-age={YEAR}, immutable"
 
 def send_media(snap: Snapshot, media: MediaFile) -> Response:
     try:
-        if not snap.holds_its_hash(media):
+        verified = snap.holds_its_hash(media)
+        if _if_match_fails(media.sha256 if verified else None):
+            return _precondition_failed()
+        if not verified:
             return _send_unverified(media)
         response = send_file(
             media.path,
@@ -37,6 +41,25 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response:
     response.cache_control.immutable = True
     if response.status_code == 206:
         _stream_range_from_file(response, media)
+    return response
+
+
+def _if_match_fails(etag: str | None) -> bool:
+    """RFC 9110 13.1.1: If-Match is evaluated before anything else (Range included), with the
+    strong comparison; a file without a trusted ETag matches only `*`. The header is then
+    removed, since Werkzeug would evaluate it again and answer `If-Match: *` with 412."""
+    header = request.environ.pop("HTTP_IF_MATCH", None)
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return not (tags.star_tag or (etag is not None and tags.contains(etag)))
+
+
+def _precondition_failed() -> Response:
+    """412 with an empty body: Werkzeug's conditional handling would send the whole file with
+    it (a megabyte of MP3 to a client that asked not to get it)."""
+    response = Response(b"", status=412)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
