@@ -26,6 +26,7 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response:
         verified = snap.holds_its_hash(media)
         if _if_match_fails(media.sha256 if verified else None):
             return _precondition_failed()
+        _ignore_unknown_range_unit()
         if not verified:
             return _send_unverified(media)
         response = send_file(
@@ -53,6 +54,14 @@ def _if_match_fails(etag: str | None) -> bool:
         return False
     tags = parse_etags(header)
     return not (tags.star_tag or (etag is not None and tags.contains(etag)))
+
+
+def _ignore_unknown_range_unit() -> None:
+    """RFC 9110 14.2: a Range in a unit other than bytes is ignored (200 with the whole file);
+    Werkzeug answers it 416. A malformed bytes range stays Werkzeug's 416."""
+    unit = request.environ.get("HTTP_RANGE", "").partition("=")[0].strip(" \t")
+    if unit and unit.lower() != "bytes":
+        del request.environ["HTTP_RANGE"]
 
 
 def _precondition_failed() -> Response:
