@@ -6,6 +6,7 @@ as they are. Errors are {"status": <code>, "message": "..."}.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -129,8 +130,13 @@ def openapi() -> Response:
     return _json(openapi_document())
 
 
-def error_response(status: int, message: str) -> Response:
+def error_response(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    """The JSON error; `headers` are the HTTP error's own (Allow on a 405, Retry-After, ...),
+    which the answer must keep, less the ones describing the HTML body it replaces."""
     response = jsonify({"status": status, "message": message})
     response.status_code = status
+    for name, value in headers:
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"
     return response
