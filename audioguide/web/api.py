@@ -15,7 +15,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from audioguide.i18n import translate
 from audioguide.web.openapi import openapi_document
 from audioguide.web.snapshot import MediaFile, Snapshot
-from audioguide.web.state import page_cache
+from audioguide.web.state import page_cache, state
 from audioguide.web.views import StopLink, StopView
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,7 +28,9 @@ def _url(path: str) -> str:
 
 
 def _language(snap: Snapshot) -> str:
-    lang = request.args.get("lang") or snap.tour.default_language
+    """`lang`, or the tour's default when it is absent; an empty `lang=` is refused like any
+    other unknown value, as the OpenAPI document says."""
+    lang = request.args.get("lang", snap.tour.default_language)
     if lang not in snap.tour.languages:
         raise BadRequest(f"unknown language '{lang}'; this tour has {', '.join(snap.tour.languages)}")
     return lang
@@ -127,7 +129,8 @@ def stop(stop_id: str) -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return _json(openapi_document())
+    current = state().site.current()  # served before the first build too, without the languages
+    return _json(openapi_document(tuple(current.tour.languages) if current else ()))
 
 
 def error_response(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:

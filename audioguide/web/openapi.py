@@ -1,9 +1,13 @@
 """The OpenAPI 3.1 description of the JSON API. Its schemas are JSON Schema 2020-12; the tests
-validate every answer of the API against them."""
+validate every answer of the API against them, and schemathesis checks the whole document
+against the running API (tests/web/test_web_schemathesis.py).
+
+The document is made per tour: `lang` enumerates the tour's languages, so that what the schema
+allows is exactly what the API accepts (any other value, the empty one included, is a 400)."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from audioguide import __version__
@@ -20,16 +24,24 @@ def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _ERRORS = {
-    "400": _json_response("The language is not one of the tour's.", _ref("Error")),
+    "400": _json_response(
+        "`lang` is not one of the tour's languages (an empty `lang=` included).", _ref("Error")
+    ),
     "503": _json_response("No tour is loaded yet.", _ref("Error")),
 }
-_LANG_PARAMETER = {
-    "name": "lang",
-    "in": "query",
-    "required": False,
-    "description": "Language code, one of the tour's languages; the tour's default if omitted.",
-    "schema": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
-}
+# A language code, when no tour is loaded to say which ones there are.
+_LANG_CODE = {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"}
+
+
+def _lang_parameter(languages: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "Language code, one of the tour's languages; the tour's default if omitted.",
+        "schema": {"type": "string", "enum": list(languages)} if languages else _LANG_CODE,
+    }
+
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -179,8 +191,10 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-@cache
-def openapi_document() -> dict[str, Any]:
+@lru_cache(maxsize=8)  # one per set of languages: a tour changes them rarely
+def openapi_document(languages: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The document for a tour in `languages` (none: before a tour is loaded)."""
+    lang_parameter = _lang_parameter(languages)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -194,7 +208,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "The tour with every stop in one language",
                     "operationId": "getTour",
-                    "parameters": [_LANG_PARAMETER],
+                    "parameters": [lang_parameter],
                     "responses": {"200": _json_response("The tour.", _ref("Tour")), **_ERRORS},
                 }
             },
@@ -210,7 +224,7 @@ def openapi_document() -> dict[str, Any]:
                             "description": "The stop's id or one of its old ids (aliases).",
                             "schema": {"type": "string"},
                         },
-                        _LANG_PARAMETER,
+                        lang_parameter,
                     ],
                     "responses": {
                         "200": _json_response("The stop.", _ref("Stop")),
