@@ -36,6 +36,12 @@ def _failed(path: Path, exc: OSError) -> WriteFailed:
     return WriteFailed(exc.errno, exc.strerror or str(exc), str(path))
 
 
+def _about_this_write(exc: BaseException, temp_name: str, path: Path) -> bool:
+    if not isinstance(exc, OSError) or isinstance(exc, WriteFailed):
+        return False
+    return exc.filename is None or exc.filename in (temp_name, str(path))
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temp path beside `path` for a writer that wants a file name (ffmpeg, PDF libraries);
@@ -58,8 +64,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
             temp.unlink()
         # Only errors of this write: a writer's own OSError about another file (a font it reads,
         # a nested atomic write) keeps its own name.
-        ours = exc.filename is None or exc.filename in (temp_name, str(path))
-        if isinstance(exc, OSError) and not isinstance(exc, WriteFailed) and ours:
+        if _about_this_write(exc, temp_name, path):
             raise _failed(path, exc) from exc
         raise
 
