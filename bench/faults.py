@@ -250,7 +250,7 @@ def scenario_live(work: Path, args: argparse.Namespace, rng: random.Random) -> R
     notes: list[str] = []
     assert rebuild(root, 0, versions, notes), notes
     failed_builds = 0
-    with running_server(root, work / "live-stats.sqlite3") as (base, _):
+    with running_server(root, work / "live-stats.sqlite3", ready_seconds=120) as (base, _):
         host, port = host_port(base)
         with Traffic(host, port, pages_of(), versions, threads=12, seed=args.seed) as traffic:
             time.sleep(1)
@@ -276,7 +276,7 @@ def scenario_slow(work: Path, args: argparse.Namespace, rng: random.Random) -> R
     root = tour(work / "slow", 0)
     assert run_build(root)[0] == 0
     with (
-        running_server(root, work / "slow-stats.sqlite3") as (base, _),
+        running_server(root, work / "slow-stats.sqlite3", ready_seconds=120) as (base, _),
         DripClients(*host_port(base), args.drip, source="127.0.0.2", interval=4.0) as drips,
     ):
         time.sleep(5)  # every socket has sent its first bytes
@@ -299,7 +299,7 @@ def scenario_soak(work: Path, args: argparse.Namespace, rng: random.Random) -> R
     ]
     seconds = args.soak_minutes * 60
     failed_builds, rebuilds = 0, 0
-    with running_server(root, work / "soak-stats.sqlite3") as (base, server):
+    with running_server(root, work / "soak-stats.sqlite3", ready_seconds=120) as (base, server):
         host, port = host_port(base)
         mix = {"page": 3, "media": 5, "api": 2}
         with Traffic(
