@@ -146,15 +146,15 @@ class BuildStopped(BuildError):
 
 
 _WRITE_HINTS = {
-    errno.ENOSPC: "free some disk space and run the build again",
-    errno.EDQUOT: "free some space (the disk quota is full) and run the build again",
-    errno.EROFS: "the disk is mounted read-only; make it writable and run the build again",
-    errno.EACCES: "make it writable for this user and run the build again",
-    errno.EPERM: "make it writable for this user and run the build again",
+    errno.ENOSPC: "free some disk space",
+    errno.EDQUOT: "free some space (the disk quota is full)",
+    errno.EROFS: "the disk is mounted read-only; make it writable",
+    errno.EACCES: "make it writable for this user",
+    errno.EPERM: "make it writable for this user",
 }
 
 
-def write_failure_message(exc: OSError, root: Path) -> str:
+def write_failure_message(exc: OSError, root: Path, again: str = "the build") -> str:
     """'could not write audio/manifest.json: No space left on device (ENOSPC); free some disk
     space and run the build again; every published file is intact'. Every write is atomic and
     the manifest names a file only once it is whole, so what visitors are served is unharmed."""
@@ -164,5 +164,5 @@ def write_failure_message(exc: OSError, root: Path) -> str:
         path = Path(name)
         where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     what = f"could not write {where}" if where else "a write failed"
-    hint = _WRITE_HINTS.get(exc.errno or 0, "fix that and run the build again")
-    return f"{what}: {describe_cause(exc)}; {hint}; every published file is intact"
+    hint = _WRITE_HINTS.get(exc.errno or 0, "fix that")
+    return f"{what}: {describe_cause(exc)}; {hint} and run {again} again; every published file is intact"

@@ -108,3 +108,15 @@ def test_json_report_carries_the_error(edited, tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["error"].startswith("could not write audio/manifest.json: No space left on device")
     assert len(report["narrations"]) == 2
+
+
+def test_qr_command_says_what_and_why(edited, tmp_path: Path) -> None:
+    base, _ = edited
+    project = tmp_path / "project"
+    shutil.copytree(base, project)
+    with DiskFull(1).installed():  # 0: the lock's holder note, a courtesy
+        result = invoke(separate_runner(), "qr", "-p", project, "--force")
+    assert result.exit_code == 1, describe(result)
+    said = describe(result)
+    assert "could not write qr/" in said and "No space left on device (ENOSPC)" in said
+    assert "run audioguide qr again" in said and "Traceback" not in said
