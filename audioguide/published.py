@@ -24,10 +24,11 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from audioguide import __version__
 from audioguide.atomic import write_if_changed
@@ -35,10 +36,34 @@ from audioguide.tour.script import Script, Sentence
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = 1
+HASH_LENGTH = 16  # hex digits of the sha256 in file names and URLs: never collide within a tour
+
+# Published audio and captions are content-addressed: audio/<lang>/<stop>.<hash>.mp3 (and .vtt).
+# A rebuild writes a new name and never replaces a file in place, so a file always holds the
+# bytes its name (and its URL) promise, and superseded versions can keep serving the pages and
+# offline downloads made before the rebuild. Manifests of format 1 written before this kept
+# audio/<lang>/<stop>.mp3; those still read and serve, and move to the new names when rebuilt.
+VERSIONED_NAME = re.compile(
+    r"^(?P<stop>[a-z0-9][a-z0-9-]*)\.(?P<hash>[0-9a-f]{16})(?P<suffix>\.(?:mp3|vtt))$"
+)
 
 
 class ManifestError(ValueError):
     """An entry of audio/manifest.json does not have the documented shape."""
+
+
+def versioned_name(stop_id: str, digest: str, suffix: str) -> str:
+    return f"{stop_id}.{digest[:HASH_LENGTH]}{suffix}"
+
+
+def public_path(relative: str) -> str:
+    """The name a published file has in URLs: its path without the hash ("en/gate.mp3")."""
+    folder, _, name = relative.rpartition("/")
+    match = VERSIONED_NAME.match(name)
+    if match is None:
+        return relative
+    bare = match["stop"] + match["suffix"]
+    return f"{folder}/{bare}" if folder else bare
 
 
 def sha256_file(path: Path) -> str:
@@ -209,6 +234,8 @@ class FileVerifier:
 
     audio_dir: Path
     known: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # (device, inode, mtime_ns, size) -> sha256 of files opened by the server.
+    digests: dict[tuple[int, int, int, int], str] = field(default_factory=dict)
 
     def path_of(self, record: FileRecord) -> Path:
         return self.audio_dir / record.path
@@ -219,6 +246,28 @@ class FileVerifier:
         with contextlib.suppress(OSError):
             stat = os.stat(path)
             self.known[path] = (stat.st_mtime_ns, stat.st_size)
+
+    def digest(self, handle: BinaryIO) -> str:
+        """The sha256 of an open file, hashed again only when the file (device, inode, mtime,
+        size) is not one already hashed: the server verifies the very descriptor it sends."""
+        stat = os.fstat(handle.fileno())
+        key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        known = self.digests.get(key)
+        if known is None:
+            digest = hashlib.sha256()
+            handle.seek(0)
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+            handle.seek(0)
+            known = self.digests[key] = digest.hexdigest()
+        return known
+
+    def vouch(self, path: Path, sha256: str) -> None:
+        """Remember `path`'s digest without reading it (the build wrote it before the manifest
+        that names it: see web/snapshot.py)."""
+        with contextlib.suppress(OSError):
+            stat = os.stat(path)
+            self.digests[stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size] = sha256
 
     def holds(self, record: FileRecord, path: Path | None = None) -> bool:
         path = path or self.path_of(record)

@@ -3,9 +3,12 @@ stands in it, its plan, the sentences it still waits for, and its report."""
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audioguide.atomic import TEMP_PREFIX
 from audioguide.audio.mp3 import Mp3Tags
 from audioguide.build.plan import NarrationPlan, plan_narration
 from audioguide.build.report import NarrationReport
@@ -15,10 +18,17 @@ from audioguide.tour.model import Stop, Tour
 from audioguide.tour.schema import VoiceChoice
 
 
-def output_paths(audio_dir: Path, stop_id: str, lang: str) -> tuple[Path, Path]:
-    """Where a narration's MP3 and captions are published: audio/<lang>/<stop>.mp3 and .vtt."""
+def staging_paths(audio_dir: Path, stop_id: str, lang: str) -> tuple[Path, Path]:
+    """Where a worker leaves a narration's MP3 and captions for the build to publish.
+
+    Workers never publish: they write these temp names, and only the build's own process gives
+    them their published (content-addressed) names and records them in the manifest
+    (build/publish.py). A worker orphaned by a kill -9 of the build can only leave a temp file,
+    which the next build removes, never a published file that disagrees with the manifest.
+    """
     lang_dir = audio_dir / lang
-    return lang_dir / f"{stop_id}.mp3", lang_dir / f"{stop_id}.vtt"
+    unique = f"{stop_id}-{os.getpid()}-{secrets.token_hex(4)}"
+    return lang_dir / f"{TEMP_PREFIX}{unique}.mp3", lang_dir / f"{TEMP_PREFIX}{unique}.vtt"
 
 
 @dataclass(eq=False)  # compared by identity: two narrations are never "equal"
@@ -70,7 +80,7 @@ class NarrationJob:
     def assembly(self, cache_dir: Path, audio_dir: Path) -> AssemblyJob:
         assert self.plan
         plan = self.plan
-        mp3_path, vtt_path = output_paths(audio_dir, self.stop.id, self.lang)
+        mp3_path, vtt_path = staging_paths(audio_dir, self.stop.id, self.lang)
         return AssemblyJob(
             keys=plan.keys,
             gaps_ms=plan.gaps,

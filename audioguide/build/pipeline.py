@@ -79,7 +79,7 @@ def build(tour: Tour, options: BuildOptions) -> Iterator[Event]:
 def _build_locked(tour: Tour, options: BuildOptions) -> Iterator[Event]:
     started = time.perf_counter()
     cache = SentenceCache(options.cache_dir or tour.root / ".audioguide-cache")
-    publisher = Publisher(tour.audio_dir, force=options.force)
+    publisher = Publisher(tour.audio_dir, force=options.force, old_audio=tour.config.old_audio)
     require_writable(cache.folder, tour.audio_dir)
     remove_stale_temp_files(tour.audio_dir)
 

@@ -1,25 +1,42 @@
 """Publishing a build's results: what is up to date, the manifest's records, stale outputs.
 
-The manifest is saved after every narration, so a build killed at any moment leaves every
-published file listed and intact.
+Only the build's own process publishes. A worker leaves its MP3 and captions under temp names;
+here they get their content-addressed names (audio/<lang>/<stop>.<hash>.mp3, a new name for new
+bytes: a published file is never replaced in place), then the manifest names them and is saved,
+after every narration. A build killed at any moment leaves every published file listed and
+intact. Superseded versions stay for a while (tour.yaml `old_audio`) so that pages and offline
+downloads made before the rebuild still play exactly what they showed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from audioguide.build.narration import NarrationJob
 from audioguide.build.workers import AssemblyJob
-from audioguide.published import FileRecord, Manifest, PublishedNarration
+from audioguide.published import (
+    VERSIONED_NAME,
+    FileRecord,
+    Manifest,
+    PublishedNarration,
+    sha256_file,
+    versioned_name,
+)
 from audioguide.tour.model import Tour
+from audioguide.tour.schema import OldAudioSettings
 
 
 class Publisher:
-    def __init__(self, audio_dir: Path, *, force: bool = False) -> None:
+    def __init__(
+        self, audio_dir: Path, *, force: bool = False, old_audio: OldAudioSettings | None = None
+    ) -> None:
         self.audio_dir = audio_dir
         self.force = force  # nothing counts as up to date
+        self.old_audio = old_audio or OldAudioSettings()
         self.manifest = Manifest.load(audio_dir)
 
     def up_to_date(self, narration: NarrationJob) -> bool:
@@ -51,17 +68,24 @@ class Publisher:
         return True
 
     def publish(self, narration: NarrationJob, job: AssemblyJob, duration: float) -> None:
-        """Record the files `job` wrote, and save the manifest at once."""
+        """Give the files `job` wrote their published names, record them and save the manifest
+        at once; then let go of versions older than `old_audio` keeps."""
         plan = narration.plan
         assert plan
+        stop_id, lang = narration.stop.id, narration.lang
+        previous = self.manifest.get(stop_id, lang)
+        audio = self._place(job.mp3_path, stop_id)
+        captions = self._place(job.vtt_path, stop_id)
+        if previous is not None:
+            self._keep_under_versioned_names(previous, stop_id)
         report = narration.report
         report.status, report.duration = "built", duration
         self.manifest.put(
-            narration.stop.id,
-            narration.lang,
+            stop_id,
+            lang,
             PublishedNarration(
-                audio=FileRecord.of(self.audio_dir, job.mp3_path),
-                captions=FileRecord.of(self.audio_dir, job.vtt_path),
+                audio=audio,
+                captions=captions,
                 duration=round(duration, 3),
                 sentences=len(plan.keys),
                 engine=plan.voice.engine,
@@ -74,6 +98,54 @@ class Publisher:
             ),
         )
         self.manifest.save()  # after every narration: a kill later loses nothing published
+        self._forget_old_versions(lang, stop_id)
+
+    def _place(self, staged: Path, stop_id: str) -> FileRecord:
+        """Move a worker's temp file to its content-addressed name beside it."""
+        digest = sha256_file(staged)
+        final = staged.with_name(versioned_name(stop_id, digest, staged.suffix))
+        if final.exists() and final.stat().st_size == staged.stat().st_size:
+            staged.unlink()  # the same bytes were published before (a reverted edit): keep those
+        else:
+            os.replace(staged, final)
+        return FileRecord(final.relative_to(self.audio_dir).as_posix(), final.stat().st_size, digest)
+
+    def _keep_under_versioned_names(self, previous: PublishedNarration, stop_id: str) -> None:
+        """Audio published before content-addressed names (audio/<lang>/<stop>.mp3) gets its
+        versioned name too, as a hard link: the old manifest keeps naming a whole file until the
+        new one is saved, and the old bytes stay available as a superseded version."""
+        for record in previous.files():
+            path = self.audio_dir / record.path
+            if VERSIONED_NAME.match(path.name):
+                continue
+            target = path.with_name(versioned_name(stop_id, record.sha256, path.suffix))
+            with contextlib.suppress(OSError):  # gone or linked already: nothing to keep
+                os.link(path, target)
+
+    def _forget_old_versions(self, lang: str, stop_id: str) -> None:
+        """Remove versions of this narration that are neither in the manifest, nor among the
+        newest `keep_versions` of their kind, nor younger than `keep_days`."""
+        folder = self.audio_dir / lang
+        current = self.manifest.get(stop_id, lang)
+        named = {folder / record.path.rpartition("/")[2] for record in current.files()} if current else set()
+        by_kind: dict[str, list[tuple[float, Path]]] = {}
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                match = VERSIONED_NAME.match(entry.name)
+                legacy = entry.name in (f"{stop_id}.mp3", f"{stop_id}.vtt")
+                if legacy or (match and match["stop"] == stop_id):
+                    by_kind.setdefault(Path(entry.name).suffix, []).append(
+                        (entry.stat().st_mtime, Path(entry.path))
+                    )
+        cutoff = time.time() - self.old_audio.keep_days * 86400
+        for versions in by_kind.values():
+            versions.sort(reverse=True)
+            for index, (mtime, path) in enumerate(versions):
+                kept = index < self.old_audio.keep_versions or mtime >= cutoff
+                legacy = not VERSIONED_NAME.match(path.name)  # its versioned link holds it now
+                if path not in named and (legacy or not kept):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
 
     def prune(self, tour: Tour) -> list[str]:
         """Remove the outputs of stops or languages that no longer exist in the tour (only a
@@ -90,7 +162,8 @@ class Publisher:
             if not folder.is_dir():
                 continue
             for file in folder.iterdir():
-                if file.suffix in (".mp3", ".vtt") and (file.stem, folder.name) not in current:
+                stop_id = file.name.split(".", 1)[0]  # ids have no dots: gate.<hash>.mp3, gate.mp3
+                if file.suffix in (".mp3", ".vtt") and (stop_id, folder.name) not in current:
                     with contextlib.suppress(OSError):
                         file.unlink()
             with contextlib.suppress(OSError):

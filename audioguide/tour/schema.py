@@ -18,7 +18,8 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 PAPER_SIZES = ("A4", "A5", "A6")
 ERROR_CORRECTION = ("L", "M", "Q", "H")
 
-TOUR_KEYS = ("title", "base_url", "languages", "voices", "audio", "qr")
+TOUR_KEYS = ("title", "base_url", "languages", "voices", "audio", "qr", "old_audio")
+OLD_AUDIO_KEYS = ("keep_versions", "keep_days")
 AUDIO_KEYS = (
     "bitrate",
     "sample_rate",
@@ -61,6 +62,16 @@ class QrSettings:
 
 
 @dataclass(frozen=True)
+class OldAudioSettings:
+    """How long audio replaced by a rebuild keeps playing under its old address: for a page
+    loaded before the rebuild, or yesterday's offline download. A version is kept while it is
+    one of the newest `keep_versions` or younger than `keep_days`."""
+
+    keep_versions: int = 3
+    keep_days: float = 7.0
+
+
+@dataclass(frozen=True)
 class Location:
     lat: float
     lon: float
@@ -74,6 +85,7 @@ class TourConfig:
     voices: dict[str, list[VoiceChoice]] = field(default_factory=dict)
     audio: AudioSettings = field(default_factory=AudioSettings)
     qr: QrSettings = field(default_factory=QrSettings)
+    old_audio: OldAudioSettings = field(default_factory=OldAudioSettings)
     voice_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -219,7 +231,32 @@ def parse_tour(data: Any, path: Path, diags: Diagnostics) -> TourConfig:
         config.audio = _parse_audio(tour["audio"], path, tour.line_of("audio"), diags)
     if "qr" in tour:
         config.qr = _parse_qr(tour["qr"], path, tour.line_of("qr"), diags)
+    if "old_audio" in tour:
+        config.old_audio = _parse_old_audio(tour["old_audio"], path, tour.line_of("old_audio"), diags)
     return config
+
+
+def _parse_old_audio(value: Any, path: Path, line: int, diags: Diagnostics) -> OldAudioSettings:
+    section = _expect_mapping(value, path, line, diags, "old_audio")
+    warn_unknown_keys(section, OLD_AUDIO_KEYS, path, diags, "old_audio")
+    defaults = OldAudioSettings()
+    versions, days = (
+        section.get("keep_versions", defaults.keep_versions),
+        section.get("keep_days", defaults.keep_days),
+    )
+    if isinstance(versions, bool) or not isinstance(versions, int) or not 1 <= versions <= 100:
+        diags.error(
+            path,
+            section.line_of("keep_versions"),
+            "old_audio.keep_versions must be a whole number from 1 to 100",
+        )
+        versions = defaults.keep_versions
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 <= days <= 3650:
+        diags.error(
+            path, section.line_of("keep_days"), "old_audio.keep_days must be a number of days from 0 to 3650"
+        )
+        days = defaults.keep_days
+    return OldAudioSettings(versions, float(days))
 
 
 def _parse_audio(value: Any, path: Path, line: int, diags: Diagnostics) -> AudioSettings:

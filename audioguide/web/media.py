@@ -8,6 +8,10 @@ Safari's first probe of an audio file is `Range: bytes=0-1` and it gives up with
 
 from __future__ import annotations
 
+import logging
+import os
+from typing import BinaryIO
+
 from flask import Blueprint, Response, abort, redirect, request, send_file
 from werkzeug.http import parse_etags
 
@@ -15,45 +19,59 @@ from audioguide.web.bodies import respond
 from audioguide.web.snapshot import MediaFile, Snapshot
 from audioguide.web.state import snapshot, state
 
+log = logging.getLogger(__name__)
 bp = Blueprint("media", __name__)
 
 YEAR = 31_536_000
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
 
 
-def send_media(snap: Snapshot, media: MediaFile) -> Response:
+def send_media(snap: Snapshot, media: MediaFile) -> Response | None:
+    """Send exactly the bytes `media`'s hash names, or None when the file no longer holds them.
+
+    One open descriptor is verified and sent, ranges included: a rename or a prune after the
+    check cannot change what goes out (it used to: a rebuild renaming a new MP3 into place
+    between the hash check and a second open() for the range sent new bytes under the old
+    hash, with a year of `immutable` caching). Published files are content-addressed and never
+    replaced in place (build/publish.py), so this check fails only for a damaged file.
+    """
     try:
-        verified = snap.holds_its_hash(media)
-        if _if_match_fails(media.sha256 if verified else None):
-            return _precondition_failed()
-        _ignore_unknown_range_unit()
-        if not verified:
-            return _send_unverified(media)
-        response = send_file(
-            media.path,
-            mimetype=media.mimetype,
-            conditional=True,
-            # The manifest's content hash: rebuilding identical audio keeps visitors' caches valid.
-            etag=media.sha256,
-            max_age=YEAR,
-        )
-    except FileNotFoundError:  # removed by a rebuild since the snapshot was taken
-        abort(404)
+        handle = open(media.path, "rb")  # noqa: SIM115 - closed by the response (or below)
+    except OSError:
+        return None  # pruned since the snapshot was taken
+    try:
+        digest = snap.verifier.digest(handle)
+    except OSError:
+        handle.close()
+        return None
+    if not digest.startswith(media.sha256):
+        handle.close()
+        log.warning("%s does not hold the bytes its hash names; run audioguide build", media.path)
+        return None
+    if _if_match_fails(digest):
+        handle.close()
+        return _precondition_failed()
+    _ignore_unknown_range_unit()
+    size = os.fstat(handle.fileno()).st_size
+    response = send_file(handle, mimetype=media.mimetype, conditional=False, etag=digest, max_age=YEAR)
+    response.content_length = size
+    response.last_modified = os.fstat(handle.fileno()).st_mtime  # type: ignore[assignment]
+    response = response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
     response.cache_control.immutable = True
     if response.status_code == 206:
-        _stream_range_from_file(response, media)
+        _stream_range_from_file(response, handle)
     return response
 
 
-def _if_match_fails(etag: str | None) -> bool:
+def _if_match_fails(etag: str) -> bool:
     """RFC 9110 13.1.1: If-Match is evaluated before anything else (Range included), with the
-    strong comparison; a file without a trusted ETag matches only `*`. The header is then
-    removed, since Werkzeug would evaluate it again and answer `If-Match: *` with 412."""
+    strong comparison. The header is then removed, since Werkzeug would evaluate it again and
+    answer `If-Match: *` with 412."""
     header = request.environ.pop("HTTP_IF_MATCH", None)
     if not header:
         return False
     tags = parse_etags(header)
-    return not (tags.star_tag or (etag is not None and tags.contains(etag)))
+    return not (tags.star_tag or tags.contains(etag))
 
 
 def _ignore_unknown_range_unit() -> None:
@@ -72,46 +90,40 @@ def _precondition_failed() -> Response:
     return response
 
 
-def _send_unverified(media: MediaFile) -> Response:
-    """The file changed since the manifest described it (a build is running): send what is
-    there, but let no cache keep it under this content-hashed URL."""
-    response = send_file(media.path, mimetype=media.mimetype, conditional=True, etag=False)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.pop("Last-Modified", None)
-    return response
-
-
-def _stream_range_from_file(response: Response, media: MediaFile) -> None:
+def _stream_range_from_file(response: Response, handle: BinaryIO) -> None:
     """Let the WSGI server send a 206 body straight from the file.
 
     Werkzeug decided the range and wrote the headers; its body is an iterator of 8 KiB reads
     that waitress pushes through a worker thread one by one (about 500 seeks/s on two cores).
     A server's `wsgi.file_wrapper` positioned at the range's first byte is sent by the server
     itself (waitress: its I/O loop; gunicorn: sendfile), stopping at Content-Length as PEP 3333
-    requires. Without a file_wrapper (the test client, Flask's dev server) nothing changes.
+    requires. It reads a duplicate of the verified descriptor: the same file, whatever happened
+    to its name since. Without a file_wrapper (the test client, Flask's dev server) nothing changes.
     """
     wrapper = request.environ.get("wsgi.file_wrapper")
     content_range = response.headers.get("Content-Range", "")
     if wrapper is None or request.method != "GET" or not content_range.startswith("bytes "):
         return
     start = int(content_range[6:].split("-", 1)[0])
-    handle = open(media.path, "rb")  # noqa: SIM115 - closed by the server through the wrapper
-    handle.seek(start)
+    duplicate = os.fdopen(os.dup(handle.fileno()), "rb")  # closed by the server through the wrapper
+    duplicate.seek(start)
     body = response.response
-    response.response = wrapper(handle, 65536)
+    response.response = wrapper(duplicate, 65536)
     if hasattr(body, "close"):
-        body.close()  # Werkzeug's range iterator and its own file handle
+        body.close()  # Werkzeug's range iterator and the verified handle
 
 
 def _lookup(prefix: str) -> Response:
     snap = snapshot()
     media = snap.media.get(request.path)
     if media is not None and request.path.startswith(prefix):
-        return send_media(snap, media)
+        response = send_media(snap, media)
+        if response is not None:
+            return response
     current = snap.current_media(request.path)
-    if current is not None:
-        # A page from before a rebuild asks for the old hash: point it at today's file. Not
-        # cached, since the content at the old URL is gone.
+    if current is not None and current is not media:
+        # A page from long before a rebuild asks for a hash no longer kept: point it at today's
+        # file. Not cached, since the content at the old URL is gone.
         response = redirect(current.url, 302)
         response.headers["Cache-Control"] = "no-store"
         return response

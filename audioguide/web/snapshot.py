@@ -8,6 +8,7 @@ checked at most once per `check_interval` seconds: a stat of a few dozen files, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import mimetypes
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide.published import (
+    HASH_LENGTH,
     MANIFEST_NAME,
+    VERSIONED_NAME,
     FileRecord,
     FileVerifier,
     Manifest,
     PublishedNarration,
     TranscriptBlock,
+    public_path,
     sha256_file,
 )
 from audioguide.tour.load import load_tour
@@ -48,7 +52,6 @@ MEDIA_TYPES = {
     ".gif": "image/gif",
     ".svg": "image/svg+xml",
 }
-HASH_LENGTH = 16  # of the sha256 in URLs: enough to never collide within one tour
 
 
 def media_type(name: str) -> str:
@@ -110,17 +113,9 @@ class Snapshot:
     images: Mapping[str, MediaFile]  # stop id -> image
     stops_by_key: Mapping[str, Stop]  # id and every alias -> stop
     stops_by_number: Mapping[int, Stop]
-    # Knows at which (mtime_ns, size) each file last held its manifest hash; its memory of
-    # checked files is the one thing that changes while a snapshot is served.
+    # Knows the digest of each file the server has opened (by device, inode, mtime and size);
+    # its memory of checked files is the one thing that changes while a snapshot is served.
     verifier: FileVerifier
-
-    def holds_its_hash(self, media: MediaFile) -> bool:
-        """True when the file still has the content its URL's hash names.
-
-        A build writes the MP3, then the manifest; in between, the file under an old hash
-        holds new bytes. Checked by (mtime, size), hashed again only after a change.
-        """
-        return self.verifier.holds(FileRecord(media.path.name, media.bytes, media.sha256), media.path)
 
     def find(self, key: str) -> Stop | None:
         """A stop by id or alias, case-insensitively (ids are lower case; people type capitals)."""
@@ -195,10 +190,31 @@ def _media_file(
     stat = path.stat()
     if record.bytes == stat.st_size and stat.st_mtime_ns <= manifest_mtime_ns:
         # Older than the manifest that describes it: the build wrote it, then the manifest.
-        # A newer file is checked by its hash when first served (media.py).
-        verifier.known[path] = (stat.st_mtime_ns, stat.st_size)
-    url = f"{url_prefix}/{record.sha256[:HASH_LENGTH]}/{Path(record.path).as_posix()}"
+        # A newer file is hashed when first served (media.py).
+        verifier.vouch(path, record.sha256)
+    url = f"{url_prefix}/{record.sha256[:HASH_LENGTH]}/{public_path(record.path)}"
     return MediaFile(path, url, record.sha256, stat.st_size, media_type(record.path))
+
+
+def _superseded(audio_dir: Path, tour: Tour, media: dict[str, MediaFile]) -> None:
+    """Audio and captions that a rebuild replaced but keeps for a while (build/publish.py): a
+    page loaded before the rebuild, or an offline download, asks for them by their old hash.
+    Their URL names only the first 16 hex digits of the hash; media.py checks them on serving."""
+    stop_ids = {stop.id for stop in tour.stops}
+    for lang in tour.languages:
+        try:
+            entries = list(os.scandir(audio_dir / lang))
+        except OSError:
+            continue
+        for entry in entries:
+            match = VERSIONED_NAME.match(entry.name)
+            if match is None or match["stop"] not in stop_ids:
+                continue
+            url = f"/media/{match['hash']}/{lang}/{match['stop']}{match['suffix']}"
+            if url not in media:
+                with contextlib.suppress(OSError):
+                    size = entry.stat().st_size
+                    media[url] = MediaFile(Path(entry.path), url, match["hash"], size, media_type(entry.name))
 
 
 def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) -> Snapshot:
@@ -240,7 +256,9 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                 images[stop.id] = media[url] = MediaFile(
                     path, url, digest, stat.st_size, stop.config.image_type or media_type(path.name)
                 )
-                verifier.known[path] = (stat.st_mtime_ns, stat.st_size)
+                verifier.vouch(path, digest)
+    by_name = {_without_hash(url): file for url, file in media.items()}  # the current files only
+    _superseded(tour.audio_dir, tour, media)
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
     by_key: dict[str, Stop] = {}
     for stop in tour.stops:
@@ -248,7 +266,6 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             by_key.setdefault(alias, stop)
     by_key.update({stop.id: stop for stop in tour.stops})  # an id always wins over an alias
     by_number = {stop.number: stop for stop in reversed(tour.stops) if stop.number}
-    by_name = {_without_hash(url): file for url, file in media.items()}
     return Snapshot(tour, version, media, by_name, narrated, images, by_key, by_number, verifier)
 
 

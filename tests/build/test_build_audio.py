@@ -19,6 +19,7 @@ from tests.helpers.audio_checks import (
     edge_silences,
     inner_silences,
     manifest,
+    output,
     plan_for,
     read_cues,
     separate_runner,
@@ -62,11 +63,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 def mp3(root: Path, stop: str, lang: str) -> Path:
-    return root / "audio" / lang / f"{stop}.mp3"
+    return output(root / "audio", f"{lang}/{stop}.mp3")
 
 
 def vtt(root: Path, stop: str, lang: str) -> Path:
-    return root / "audio" / lang / f"{stop}.vtt"
+    return output(root / "audio", f"{lang}/{stop}.vtt")
 
 
 def test_every_narration_is_built(built) -> None:

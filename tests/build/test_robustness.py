@@ -9,7 +9,7 @@ from audioguide.audio.captions import parse_vtt
 from audioguide.tour.diagnostics import Diagnostics
 from audioguide.tour.script import parse_script
 from audioguide.web import create_app
-from tests.helpers.audio_checks import build, describe, invoke, separate_runner
+from tests.helpers.audio_checks import build, describe, invoke, output, separate_runner
 
 
 def _parse(body: str) -> tuple[list[str], Diagnostics]:
@@ -87,7 +87,7 @@ def test_the_page_shows_the_built_transcript_until_the_next_build(make_tour) -> 
     )
     client = create_app(root, testing=True, check_interval=0).test_client()
     page = client.get("/en/gate").get_data(as_text=True)
-    cues = parse_vtt((root / "audio" / "en" / "gate.vtt").read_text(encoding="utf-8"))
+    cues = parse_vtt(output(root / "audio", "en/gate.vtt").read_text(encoding="utf-8"))
     assert "A new first sentence." not in page
     assert f'id="s1">{cues[0].text}<' in page.replace("\n", "")
     api = client.get("/api/v1/stops/gate?lang=en").get_json()

@@ -23,6 +23,7 @@ from audioguide.audio.loudness import integrated_loudness
 from audioguide.audio.mp3 import decode_to_pcm
 from audioguide.audio.pcm import to_float
 from audioguide.cli import cli
+from audioguide.published import Manifest, public_path
 
 # Two 4x oversampling meters with different interpolation filters differ by up to ~0.2 dB on
 # speech; the build's own meter (BS.1770's 48-tap structure) is held to the ceiling exactly.
@@ -97,12 +98,29 @@ def published(audio_dir: Path) -> list[Path]:
     )
 
 
+def current_files(audio_dir: Path) -> dict[str, Path]:
+    """The files the manifest names, by the name visitors know ("en/gate.mp3"): published files
+    are content-addressed ("en/gate.<hash>.mp3"), and older versions stay for a while."""
+    files = {}
+    for narration in Manifest.load(audio_dir).narrations.values():
+        for record in narration.files():
+            files[public_path(record.path)] = audio_dir / record.path
+    return files
+
+
+def output(audio_dir: Path, name: str) -> Path:
+    """The current file of a narration: output(audio, "en/gate.mp3")."""
+    return current_files(audio_dir)[name]
+
+
 def snapshot(audio_dir: Path) -> dict[str, bytes]:
-    files = [*published(audio_dir), audio_dir / "manifest.json"]
-    return {p.relative_to(audio_dir).as_posix(): p.read_bytes() for p in files if p.is_file()}
+    """The current files' bytes by public name, and the manifest's."""
+    files = {**current_files(audio_dir), "manifest.json": audio_dir / "manifest.json"}
+    return {name: path.read_bytes() for name, path in files.items() if path.is_file()}
 
 
 def mtimes(audio_dir: Path) -> dict[str, int]:
+    """When each file on disk was last written, by its path (every version, the manifest)."""
     return {
         p.relative_to(audio_dir).as_posix(): p.stat().st_mtime_ns for p in audio_dir.rglob("*") if p.is_file()
     }

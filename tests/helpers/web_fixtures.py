@@ -4,6 +4,7 @@ captions with one cue per sentence, and audio/manifest.json in the build's forma
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import socket
@@ -19,7 +20,14 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from audioguide.audio.captions import Cue, render_vtt
-from audioguide.published import FileRecord, Manifest, PublishedNarration, transcript_of
+from audioguide.published import (
+    FileRecord,
+    Manifest,
+    PublishedNarration,
+    sha256_file,
+    transcript_of,
+    versioned_name,
+)
 from audioguide.tour.load import load_tour
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -69,12 +77,15 @@ class MediaMaker:
                     continue
                 folder = tour.audio_dir / lang
                 folder.mkdir(parents=True, exist_ok=True)
-                mp3, vtt = folder / f"{stop.id}.mp3", folder / f"{stop.id}.vtt"
-                shutil.copyfile(source, mp3)
                 sentences = narration.script.sentences()
                 step = seconds / max(len(sentences), 1)
                 cues = [Cue(i * step, (i + 1) * step, s.text) for i, s in enumerate(sentences)]
-                vtt.write_text(render_vtt(cues, lang), encoding="utf-8")
+                # Content-addressed names, as the build publishes them (build/publish.py).
+                mp3 = folder / versioned_name(stop.id, sha256_file(source), ".mp3")
+                shutil.copyfile(source, mp3)
+                captions = render_vtt(cues, lang).encode()
+                vtt = folder / versioned_name(stop.id, hashlib.sha256(captions).hexdigest(), ".vtt")
+                vtt.write_bytes(captions)
                 manifest.put(
                     stop.id,
                     lang,
@@ -94,6 +105,13 @@ class MediaMaker:
                 )
         manifest.save()
         return manifest
+
+
+def published_file(root: Path, stop_id: str, lang: str, kind: str = "audio") -> Path:
+    """The file the manifest names for a narration's audio or captions."""
+    narration = Manifest.load(root / "audio").get(stop_id, lang)
+    assert narration is not None, f"{stop_id} ({lang}) is not published"
+    return root / "audio" / getattr(narration, kind).path
 
 
 def tiny_png(path: Path, width: int = 4, height: int = 3) -> Path:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers.browser import phone as _phone
 from tests.helpers.browser import shot as _shot
-from tests.helpers.web_fixtures import running_server
+from tests.helpers.web_fixtures import published_file, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -202,7 +202,7 @@ def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> N
                         await get('bytes=99999999-')];
             }"""
         )
-        size = (web_tour / "audio" / "en" / "wall.mp3").stat().st_size
+        size = published_file(web_tour, "wall", "en").stat().st_size
         assert probe == [
             [206, f"bytes 0-1/{size}", 2],
             [206, f"bytes 10-19/{size}", 10],

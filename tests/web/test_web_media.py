@@ -170,18 +170,18 @@ def test_manifest_paths_leaving_the_audio_folder_are_ignored(web_tour, tmp_path)
     assert b"base_url" not in client.get(f"/media/{entry.audio.sha256[:16]}/../tour.yaml").data
 
 
-def test_a_file_rewritten_before_its_manifest_is_never_cached_under_the_old_hash(
-    client, web_tour, audio
-) -> None:
-    """A build writes the MP3, then the manifest: in between, the old hash must not be
-    promised for the new bytes (immutable for a year)."""
+def test_a_hashed_url_never_answers_other_bytes(client, web_tour, audio) -> None:
+    """Issue 11: a file that no longer holds the bytes its hash names is never sent under that
+    hash (it used to go out with no-store; a player holding half of version A then got ranges
+    of version B). Published files are content-addressed, so this only happens to a damaged
+    file: the answer is a 404, never other bytes."""
     url, data, _ = audio
-    path = web_tour / "audio" / "en" / "gate.mp3"
-    path.write_bytes(data[:-100])  # the build's new file; the manifest still has the old hash
-    response = client.get(url)
-    assert response.status_code == 200 and response.data == data[:-100]
-    assert response.headers["Cache-Control"] == "no-store"
-    assert "ETag" not in response.headers and "immutable" not in response.headers["Cache-Control"]
+    path = web_tour / "audio" / Manifest.load(web_tour / "audio").get("gate", "en").audio.path
+    path.write_bytes(data[:-100])
+    for headers in ({}, {"Range": "bytes=0-1"}, {"Range": "bytes=1000-"}):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404, headers
+        assert data[:-100][:1000] not in response.data
 
 
 def test_snapshot_distrusts_files_newer_than_the_manifest(web_tour, tmp_path) -> None:
@@ -189,7 +189,7 @@ def test_snapshot_distrusts_files_newer_than_the_manifest(web_tour, tmp_path) ->
 
     from audioguide.web import create_app
 
-    path = web_tour / "audio" / "en" / "gate.mp3"
+    path = web_tour / "audio" / Manifest.load(web_tour / "audio").get("gate", "en").audio.path
     data = path.read_bytes()
     path.write_bytes(data[:100] + b"\0" + data[101:])  # same size, other content
     manifest_time = (web_tour / "audio" / "manifest.json").stat().st_mtime_ns
@@ -197,6 +197,6 @@ def test_snapshot_distrusts_files_newer_than_the_manifest(web_tour, tmp_path) ->
     client = create_app(web_tour, stats_db=tmp_path / "s.db", testing=True).test_client()
     html = client.get("/en/gate").get_data(as_text=True)
     url = re.search(r'src="(/media/[0-9a-f]{16}/en/gate.mp3)"', html).group(1)
-    assert client.get(url).headers["Cache-Control"] == "no-store"
+    assert client.get(url).status_code == 404  # hashed again, found wrong: never sent
     other = re.search(r'src="(/media/[0-9a-f]{16}/en/gate.vtt)"', html).group(1)
     assert "immutable" in client.get(other).headers["Cache-Control"]  # untouched files are fine

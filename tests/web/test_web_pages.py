@@ -11,6 +11,7 @@ import pytest
 
 from audioguide.web import create_app
 from audioguide.web.negotiation import choose_language
+from tests.helpers.web_fixtures import published_file
 
 LANGS = ["kk", "ru", "en"]
 
@@ -244,11 +245,17 @@ def test_rebuild_is_seen_without_restart(web_tour: Path, media_maker, tmp_path) 
     client = app.test_client()
     before = re.search(r"/media/[0-9a-f]{16}/en/gate.mp3", client.get("/en/gate").get_data(as_text=True))
     assert before
+    old_file = published_file(web_tour, "gate", "en")
+    old_bytes = old_file.read_bytes()
     time.sleep(0.01)  # a new mtime, even on coarse clocks
     media_maker.publish(web_tour, frequency=330)  # new audio: new hashes
     after = re.search(r"/media/[0-9a-f]{16}/en/gate.mp3", client.get("/en/gate").get_data(as_text=True))
     assert after and after.group(0) != before.group(0)
-    # The old URL now points at the new file instead of failing.
+    # A page loaded before the rebuild still plays exactly what it showed (issue 11)...
+    old = client.get(before.group(0))
+    assert old.status_code == 200 and old.data == old_bytes
+    # ...until that version is let go: then the old URL points at today's file.
+    old_file.unlink()
     moved = client.get(before.group(0))
     assert moved.status_code == 302 and moved.headers["Location"] == after.group(0)
     # A text change shows once it is built: until then the page shows what the audio says.

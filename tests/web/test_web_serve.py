@@ -12,7 +12,7 @@ import pytest
 
 from audioguide.cli import cli
 from audioguide.web.guard import Limits
-from tests.helpers.web_fixtures import running_server
+from tests.helpers.web_fixtures import published_file, running_server
 
 
 class _Server:
@@ -124,7 +124,7 @@ def test_real_server(web_tour: Path, tmp_path: Path) -> None:
         response = connection.getresponse()  # same connection: keep-alive works
         html = response.read().decode()
         audio = next(p for p in html.split('"') if p.endswith("/ru/gate.mp3"))
-        data = (web_tour / "audio" / "ru" / "gate.mp3").read_bytes()
+        data = published_file(web_tour, "gate", "ru").read_bytes()
         size = len(data)
         for header, expected, first in [
             ("bytes=0-1", data[:2], 0),  # Safari's probe
