@@ -51,8 +51,8 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response | None:
     if _if_match_fails(digest):
         handle.close()
         return _precondition_failed()
-    _ignore_unknown_range_unit()
     size = os.fstat(handle.fileno()).st_size
+    _read_range_as_rfc_9110_says(size)
     response = send_file(handle, mimetype=media.mimetype, conditional=False, etag=digest, max_age=YEAR)
     response.content_length = size
     response.last_modified = os.fstat(handle.fileno()).st_mtime  # type: ignore[assignment]
@@ -74,12 +74,21 @@ def _if_match_fails(etag: str) -> bool:
     return not (tags.star_tag or tags.contains(etag))
 
 
-def _ignore_unknown_range_unit() -> None:
-    """RFC 9110 14.2: a Range in a unit other than bytes is ignored (200 with the whole file);
-    Werkzeug answers it 416. A malformed bytes range stays Werkzeug's 416."""
-    unit = request.environ.get("HTTP_RANGE", "").partition("=")[0].strip(" \t")
-    if unit and unit.lower() != "bytes":
+def _read_range_as_rfc_9110_says(size: int) -> None:
+    """Werkzeug answers 416 in three cases where RFC 9110 asks otherwise: a Range in a unit
+    other than bytes is ignored (14.2: 200 with the whole file), so is one of several ranges
+    (a server may ignore Range; we send no multipart bodies), and a suffix longer than the file
+    means the whole file (14.1.3: `bytes=-5000` of a 300-byte caption file). A malformed bytes
+    range, or an unsatisfiable one, stays Werkzeug's 416."""
+    header = request.environ.get("HTTP_RANGE")
+    if not header:
+        return
+    unit, _, spec = header.partition("=")
+    spec = spec.strip(" \t")
+    if unit.strip(" \t").lower() != "bytes" or "," in spec:
         del request.environ["HTTP_RANGE"]
+    elif spec.startswith("-") and spec[1:].isdigit() and int(spec[1:]) > size:
+        request.environ["HTTP_RANGE"] = "bytes=0-"
 
 
 def _precondition_failed() -> Response:

@@ -52,6 +52,21 @@ def test_unknown_range_unit_is_ignored(client, audio, header) -> None:
     assert "Content-Range" not in response.headers
 
 
+def test_several_ranges_are_ignored(client, audio) -> None:
+    """No multipart/byteranges bodies: the whole file, as RFC 9110 allows, rather than 416."""
+    url, data, _ = audio
+    response = client.get(url, headers={"Range": "bytes=0-1, 10-20"})
+    assert response.status_code == 200 and response.data == data
+
+
+def test_a_suffix_longer_than_the_file_is_the_whole_file(client, audio) -> None:
+    """RFC 9110 14.1.3: `bytes=-N` with N past the size means every byte (206), not 416."""
+    url, data, _ = audio
+    response = client.get(url, headers={"Range": f"bytes=-{len(data) + 1000}"})
+    assert response.status_code == 206 and response.data == data
+    assert response.headers["Content-Range"] == f"bytes 0-{len(data) - 1}/{len(data)}"
+
+
 def test_bytes_unit_is_case_insensitive(client, audio) -> None:
     url, data, _ = audio
     response = client.get(url, headers={"Range": "BYTES=0-1"})
