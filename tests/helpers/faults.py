@@ -25,6 +25,7 @@ from audioguide.atomic import TEMP_PREFIX
 
 _REAL_REPLACE = os.replace
 ENOSPC_WORDS = os.strerror(errno.ENOSPC)  # "No space left on device"
+SUMMARY_HEADER = re.compile(r"^stop +lang +status +engine", re.MULTILINE)  # cli/build.py's table
 
 
 class DiskFull:
@@ -159,7 +160,7 @@ def disk_full_run(
         for expected in (relative, f"{ENOSPC_WORDS} (ENOSPC)", "free some disk space"):
             if expected not in output:
                 problems.append(f"the message does not say {expected!r}")
-    if "stop  lang  status" not in result.stdout:
+    if not SUMMARY_HEADER.search(result.stdout):
         problems.append("no summary table")
     problems += manifest_mismatches(project / "audio")
     problems += [f"visible temp file {p}" for p in visible_temp_files(project)]
