@@ -112,9 +112,15 @@ def scenario_kill(work: Path, args: argparse.Namespace, rng: random.Random) -> R
             landed["build"] += 1
         else:
             workers = workers_of(process.pid)
+            deadline = time.monotonic() + 30
+            while not workers and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)  # the pool starts on demand: the first worker, soon
+                workers = workers_of(process.pid)
             if workers:
                 subprocess.run(["kill", "-9", str(rng.choice(workers))], check=False)
                 landed["worker"] += 1
+            else:
+                landed["finished first"] += 1
             try:  # the build notices its broken pool and stops by itself
                 process.wait(timeout=120)
             except subprocess.TimeoutExpired:

@@ -63,6 +63,9 @@ def write_site(path: Path, root: Path, stop_ids: Iterable[str]) -> str:
         return str(path)
     ids = set(stop_ids)
     for index, part in enumerate(parts):
+        if part.startswith(TEMP_PREFIX):  # a worker's staging name: stop, pid and a random tag
+            parts[index] = f"{TEMP_PREFIX}*{Path(part).suffix}"
+            continue
         stem, dot, rest = part.partition(".")
         if stem in ids or re.fullmatch(r"[0-9a-f]{2}|[0-9a-f]{16,}", stem):
             stem = "*"
