@@ -25,16 +25,19 @@ from audioguide.build.recordings import unaligned_notices
 from audioguide.build.report import (
     BuildOptions,
     BuildReport,
+    BuildStopped,
     Event,
     Finished,
     NarrationReport,
     Notice,
     Progress,
     fallback_notices,
+    write_failure_message,
 )
 from audioguide.build.scheduler import Scheduler
 from audioguide.build.voices import VoicePicker, no_voice_message, refuse_unknown_engines, select_narrations
 from audioguide.errors import BuildError
+from audioguide.published import Manifest
 from audioguide.tour.model import Tour
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BuildOptions",
     "BuildReport",
+    "BuildStopped",
     "Event",
     "Finished",
     "NarrationReport",
@@ -85,26 +89,49 @@ def _build_locked(tour: Tour, options: BuildOptions) -> Iterator[Event]:
     report = BuildReport(narrations=[n.report for n in narrations])
     pending = plan_and_skip_up_to_date(narrations, voices, publisher)
 
-    scheduler = Scheduler(
-        cache=cache,
-        audio_dir=tour.audio_dir,
-        sample_rate=tour.config.audio.sample_rate,
-        jobs=options.jobs or os.cpu_count() or 1,
-        voices=voices,
-        report=report,
-        settle=publisher.settle_if_published,
-        publish=publisher.publish,
-    )
-    yield from scheduler.run(pending)  # synthesize and assemble; publishes as narrations finish
+    try:
+        scheduler = Scheduler(
+            cache=cache,
+            audio_dir=tour.audio_dir,
+            sample_rate=tour.config.audio.sample_rate,
+            jobs=options.jobs or os.cpu_count() or 1,
+            voices=voices,
+            report=report,
+            settle=publisher.settle_if_published,
+            publish=publisher.publish,
+        )
+        yield from scheduler.run(pending)  # synthesize and assemble; publishes as narrations finish
 
-    if options.whole_tour:
-        report.removed = publisher.prune(tour)
-    publisher.save()
-    # Notices before the posters: a poster error (a reserved stop id) must not hide them.
-    yield from fallback_notices(report)
-    yield from unaligned_notices(narrations)
-    report.seconds = time.perf_counter() - started  # the audio build; posters excluded
-    yield Finished(report, make_posters(tour, options))
+        if options.whole_tour:
+            report.removed = publisher.prune(tour)
+        publisher.save()
+        # Notices before the posters: a poster error (a reserved stop id) must not hide them.
+        yield from fallback_notices(report)
+        yield from unaligned_notices(narrations)
+        report.seconds = time.perf_counter() - started  # the audio build; posters excluded
+        posters = make_posters(tour, options)
+    except (OSError, BuildError) as exc:  # disk full, a worker died, ...: say so, with the summary
+        message = write_failure_message(exc, tour.root) if isinstance(exc, OSError) else exc.message
+        report.seconds = report.seconds or time.perf_counter() - started
+        unsaved_as_failed(report, publisher, message)
+        raise BuildStopped(message, report) from exc
+    yield Finished(report, posters)
+
+
+def unsaved_as_failed(report: BuildReport, publisher: Publisher, why: str) -> None:
+    """A narration counts as built only once the manifest on disk names it: when saving the
+    manifest failed, its new files are not published (visitors keep the previous audio)."""
+    try:
+        saved = Manifest.load(publisher.audio_dir)
+    except OSError:  # the disk fails reads too: the report stays as it is
+        return
+    for narration in report.narrations:
+        if narration.status != "built":
+            continue
+        ours, on_disk = (m.get(narration.stop_id, narration.lang) for m in (publisher.manifest, saved))
+        if on_disk is None or on_disk != ours:
+            narration.status = "failed"
+            narration.error = f"not published, the previous audio stays: {why}"
 
 
 def require_writable(cache_dir: Path, audio_dir: Path) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from audioguide.atomic import describe_cause
 from audioguide.engines.registry import is_not_downloaded
+from audioguide.errors import BuildError
 
 if TYPE_CHECKING:
     from audioguide.qr import PosterReport
@@ -141,3 +144,35 @@ def fallback_notices(report: BuildReport) -> Iterator[Notice]:
                 f"FALLBACK: {len(narrations)} narration(s) used {used} instead of {preferred}"
                 f" [{why}]: {names}. A later build with {preferred} reachable replaces them.",
             )
+
+
+class BuildStopped(BuildError):
+    """The build stopped before its end (a write failed, a worker died); `report` is what it had
+    done by then, for the summary that the person still needs to see."""
+
+    def __init__(self, message: str, report: BuildReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+_WRITE_HINTS = {
+    errno.ENOSPC: "free some disk space",
+    errno.EDQUOT: "free some space (the disk quota is full)",
+    errno.EROFS: "the disk is mounted read-only; make it writable",
+    errno.EACCES: "make it writable for this user",
+    errno.EPERM: "make it writable for this user",
+}
+
+
+def write_failure_message(exc: OSError, root: Path, again: str = "the build") -> str:
+    """'could not write audio/manifest.json: No space left on device (ENOSPC); free some disk
+    space and run the build again; every published file is intact'. Every write is atomic and
+    the manifest names a file only once it is whole, so what visitors are served is unharmed."""
+    name = exc.filename2 or exc.filename  # a rename names its destination second
+    where = None
+    if name:
+        path = Path(name)
+        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    what = f"could not write {where}" if where else "a write failed"
+    hint = _WRITE_HINTS.get(exc.errno or 0, "fix that")
+    return f"{what}: {describe_cause(exc)}; {hint} and run {again} again; every published file is intact"

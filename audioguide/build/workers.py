@@ -108,6 +108,8 @@ def assemble(job: AssemblyJob) -> AssemblyOutcome:
     """Join sentences with their pauses, normalize the whole file, write MP3 and VTT atomically."""
     try:
         return _assemble(job)
+    except OSError:  # the disk (full, read-only), not this stop: the build stops and says so
+        raise
     except Exception as exc:  # reported per stop; the other stops go on
         return AssemblyOutcome(error=f"{type(exc).__name__}: {exc}")
 

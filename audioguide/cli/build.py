@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from audioguide.build.pipeline import BuildOptions, BuildReport, Finished, Notice, build
+from audioguide.build.pipeline import BuildOptions, BuildReport, BuildStopped, Finished, Notice, build
 from audioguide.build.voices import check_engine_names
 from audioguide.errors import BuildError
 from audioguide.tour.load import require_tour
@@ -36,32 +36,42 @@ def run(
     show_bar = not as_json and sys.stdout.isatty()
     notices: list[Notice] = []
     finished: Finished | None = None
+    stopped: BuildStopped | None = None
     with contextlib.ExitStack() as stack:
         bar = None
-        for event in build(tour, options):
-            if isinstance(event, Finished):
-                finished = event
-            elif isinstance(event, Notice):
-                if bar is not None:
-                    notices.append(event)  # shown after the bar, which would overwrite them
-                else:
-                    _echo_notice(event)
-            elif show_bar:
-                if bar is None:
-                    bar = stack.enter_context(click.progressbar(length=event.total, label="Building"))
-                bar.length = event.total
-                bar.update(event.done - bar.pos)  # the event's own count: never drifts
+        try:
+            for event in build(tour, options):
+                if isinstance(event, Finished):
+                    finished = event
+                elif isinstance(event, Notice):
+                    if bar is not None:
+                        notices.append(event)  # shown after the bar, which would overwrite them
+                    else:
+                        _echo_notice(event)
+                elif show_bar:
+                    if bar is None:
+                        bar = stack.enter_context(click.progressbar(length=event.total, label="Building"))
+                    bar.length = event.total
+                    bar.update(event.done - bar.pos)  # the event's own count: never drifts
+        except BuildStopped as exc:  # a write failed: the summary of what was done, then why
+            stopped = exc
     for notice in notices:
         _echo_notice(notice)
+    if stopped is not None:
+        finished = Finished(stopped.report)
     assert finished is not None, "the build ended without its Finished event"
     report, poster_report = finished.report, finished.posters
     for warning in poster_report.warnings if poster_report else []:
         click.echo(f"warning: {warning}", err=True)
     poster_results = list(poster_report or [])
     if as_json:
-        click.echo(json.dumps(_json_report(report, poster_results), ensure_ascii=False, indent=2))
+        document = _json_report(report, poster_results)
+        document["error"] = stopped.message if stopped else None
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         _print_summary(report, poster_results)
+    if stopped is not None:
+        raise stopped
     if report.failed:
         names = ", ".join(f"{n.stop_id} ({n.lang})" for n in report.failed)
         raise BuildError(f"{len(report.failed)} narration(s) failed and kept their previous audio: {names}")

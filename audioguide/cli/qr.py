@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from audioguide.build.lock import build_lock
-from audioguide.errors import PaperSizeError
+from audioguide.build.report import write_failure_message
+from audioguide.errors import AudioguideError, PaperSizeError
 from audioguide.qr import PosterResult, build_posters
 from audioguide.tour.load import require_tour
 from audioguide.tour.model import Tour
@@ -33,6 +34,8 @@ def _make_posters(tour: Tour, *, paper: str | None, force: bool) -> None:
         report = build_posters(tour, paper=paper, force=force, reprint=force, progress=show)
     except PaperSizeError as exc:
         raise click.BadParameter(exc.message, param_hint="--paper") from exc
+    except OSError as exc:  # disk full, read-only: what and why, not a traceback
+        raise AudioguideError(write_failure_message(exc, tour.root, "audioguide qr")) from exc
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for path in report.removed:

@@ -74,7 +74,7 @@ def create_app(
 def _http_error(error: HTTPException) -> Response | HTTPException:
     code = error.code or 500
     if request.path.startswith("/api/"):
-        return api.error_response(code, error.description or error.name)
+        return api.error_response(code, error.description or error.name, error.get_headers())
     loaded = state().site.current() is not None
     if code == 404 and request.method in ("GET", "HEAD") and loaded:
         return pages.not_found_page()

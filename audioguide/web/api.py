@@ -9,6 +9,7 @@ with its path prefix), so an app can fetch them as they are. Errors are
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -18,7 +19,7 @@ from audioguide.i18n import translate
 from audioguide.web.cache import PageCache
 from audioguide.web.openapi import openapi_document
 from audioguide.web.snapshot import MediaFile, Snapshot
-from audioguide.web.state import page_cache
+from audioguide.web.state import page_cache, state
 from audioguide.web.views import StopLink, StopView
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -44,7 +45,9 @@ def stop_api_path(stop_id: str, lang: str, *, path_form: bool) -> str:
 
 
 def _language(snap: Snapshot) -> str:
-    lang = request.args.get("lang") or snap.tour.default_language
+    """`lang`, or the tour's default when it is absent; an empty `lang=` is refused like any
+    other unknown value, as the OpenAPI document says."""
+    lang = request.args.get("lang", snap.tour.default_language)
     if lang not in snap.tour.languages:
         raise BadRequest(f"unknown language '{lang}'; this tour has {', '.join(snap.tour.languages)}")
     return lang
@@ -169,11 +172,17 @@ def stop_by_path(lang: str, stop_id: str) -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return _json(openapi_document())
+    current = state().site.current()  # served before the first build too, without the languages
+    return _json(openapi_document(tuple(current.tour.languages) if current else ()))
 
 
-def error_response(status: int, message: str) -> Response:
+def error_response(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    """The JSON error; `headers` are the HTTP error's own (Allow on a 405, Retry-After, ...),
+    which the answer must keep, less the ones describing the HTML body it replaces."""
     response = jsonify({"status": status, "message": message})
     response.status_code = status
+    for name, value in headers:
+        if name.lower() not in ("content-type", "content-length"):
+            response.headers[name] = value
     response.headers["Cache-Control"] = "no-store"
     return response

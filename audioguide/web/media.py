@@ -15,6 +15,7 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_file
+from werkzeug.http import parse_etags
 
 from audioguide.web.bodies import respond
 from audioguide.web.snapshot import MediaFile, Snapshot
@@ -49,11 +50,15 @@ def send_media(snap: Snapshot, media: MediaFile) -> Response | None:
         handle.close()
         log.warning("%s does not hold the bytes its hash names; run audioguide build", media.path)
         return None
+    if _if_match_fails(digest):
+        handle.close()
+        return _precondition_failed()
     accel = current_app.config.get("AUDIOGUIDE_ACCEL_REDIRECT")
     if accel and media.path.is_relative_to(audio_dir := snap.tour.audio_dir.resolve()):
         handle.close()  # verified; nginx sends the file (never replaced in place: same bytes)
         return _accel_redirect(accel, audio_dir, media)
     size = os.fstat(handle.fileno()).st_size
+    _read_range_as_rfc_9110_says(size)
     response = send_file(handle, mimetype=media.mimetype, conditional=False, etag=digest, max_age=YEAR)
     response.content_length = size
     response.last_modified = os.fstat(handle.fileno()).st_mtime  # type: ignore[assignment]
@@ -71,6 +76,42 @@ def _accel_redirect(prefix: str, audio_dir: Path, media: MediaFile) -> Response:
     response = Response(status=200, mimetype=media.mimetype)
     response.headers["X-Accel-Redirect"] = f"{prefix}/{quote(relative)}"
     response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
+def _if_match_fails(etag: str) -> bool:
+    """RFC 9110 13.1.1: If-Match is evaluated before anything else (Range included), with the
+    strong comparison. The header is then removed, since Werkzeug would evaluate it again and
+    answer `If-Match: *` with 412."""
+    header = request.environ.pop("HTTP_IF_MATCH", None)
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return not (tags.star_tag or tags.contains(etag))
+
+
+def _read_range_as_rfc_9110_says(size: int) -> None:
+    """Werkzeug answers 416 in three cases where RFC 9110 asks otherwise: a Range in a unit
+    other than bytes is ignored (14.2: 200 with the whole file), so is one of several ranges
+    (a server may ignore Range; we send no multipart bodies), and a suffix longer than the file
+    means the whole file (14.1.3: `bytes=-5000` of a 300-byte caption file). A malformed bytes
+    range, or an unsatisfiable one, stays Werkzeug's 416."""
+    header = request.environ.get("HTTP_RANGE")
+    if not header:
+        return
+    unit, _, spec = header.partition("=")
+    spec = spec.strip(" \t")
+    if unit.strip(" \t").lower() != "bytes" or "," in spec:
+        del request.environ["HTTP_RANGE"]
+    elif spec.startswith("-") and spec[1:].isdigit() and int(spec[1:]) > size:
+        request.environ["HTTP_RANGE"] = "bytes=0-"
+
+
+def _precondition_failed() -> Response:
+    """412 with an empty body: Werkzeug's conditional handling would send the whole file with
+    it (a megabyte of MP3 to a client that asked not to get it)."""
+    response = Response(b"", status=412)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

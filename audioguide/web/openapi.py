@@ -3,7 +3,7 @@ validate every answer of the API against them."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from audioguide import __version__
@@ -20,16 +20,31 @@ def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _ERRORS = {
-    "400": _json_response("The language is not one of the tour's.", _ref("Error")),
+    "400": _json_response(
+        "`lang` is not one of the tour's languages (an empty `lang=` included).", _ref("Error")
+    ),
     "503": _json_response("No tour is loaded yet.", _ref("Error")),
 }
-_LANG_PARAMETER = {
-    "name": "lang",
-    "in": "query",
-    "required": False,
-    "description": "Language code, one of the tour's languages; the tour's default if omitted.",
-    "schema": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
-}
+# A language code, when no tour is loaded to say which ones there are.
+_LANG_CODE = {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"}
+
+
+def _lang_schema(languages: tuple[str, ...]) -> dict[str, Any]:
+    """The document is made per tour: `lang` enumerates the tour's languages, so that what the
+    schema allows is exactly what the API accepts (any other value, the empty one included, is
+    a 400); schemathesis checks it against the running API (tests/web/test_web_schemathesis.py)."""
+    return {"type": "string", "enum": list(languages)} if languages else _LANG_CODE
+
+
+def _lang_parameter(languages: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "Language code, one of the tour's languages; the tour's default if omitted.",
+        "schema": _lang_schema(languages),
+    }
+
 
 SCHEMAS: dict[str, Any] = {
     "ScanBeacon": {
@@ -234,7 +249,7 @@ _LANG_IN_PATH = {
     "in": "path",
     "required": True,
     "description": "Language code, one of the tour's languages.",
-    "schema": _LANG_PARAMETER["schema"],
+    "schema": _LANG_CODE,
 }
 _ID_IN_PATH = {
     "name": "id",
@@ -266,10 +281,11 @@ PATH_FORM_PATHS: dict[str, Any] = {
 }
 
 
-@cache
-def openapi_document(query_forms: bool = True) -> dict[str, Any]:
-    """The live server answers both forms; a static export only the path forms."""
-    document = _document()
+@lru_cache(maxsize=8)  # one per set of languages and forms: a tour changes them rarely
+def openapi_document(languages: tuple[str, ...] = (), query_forms: bool = True) -> dict[str, Any]:
+    """The document for a tour in `languages` (none: before a tour is loaded). The live server
+    answers both forms; a static export only the path forms."""
+    document = _document(languages)
     if not query_forms:
         document["paths"] = {
             path: item
@@ -279,7 +295,8 @@ def openapi_document(query_forms: bool = True) -> dict[str, Any]:
     return document
 
 
-def _document() -> dict[str, Any]:
+def _document(languages: tuple[str, ...]) -> dict[str, Any]:
+    lang_parameter = _lang_parameter(languages)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -294,7 +311,7 @@ def _document() -> dict[str, Any]:
                 "get": {
                     "summary": "The tour with every stop in one language",
                     "operationId": "getTour",
-                    "parameters": [_LANG_PARAMETER],
+                    "parameters": [lang_parameter],
                     "responses": {"200": _json_response("The tour.", _ref("Tour")), **_ERRORS},
                 }
             },
@@ -302,7 +319,7 @@ def _document() -> dict[str, Any]:
                 "get": {
                     "summary": "One stop in one language",
                     "operationId": "getStop",
-                    "parameters": [_ID_IN_PATH, _LANG_PARAMETER],
+                    "parameters": [_ID_IN_PATH, lang_parameter],
                     "responses": {
                         "200": _json_response("The stop.", _ref("Stop")),
                         "404": _json_response("No such stop.", _ref("Error")),

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tests.helpers.audio_checks import (
     separate_runner,
     statuses,
 )
+from tests.helpers.processes import kill, start_build, wait_for_group_to_end
 from tests.helpers.tours import write_tour
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,57 +47,6 @@ def rewrite_all(root: Path, n: int) -> None:
             path = root / "stops" / stop / f"{lang}.md"
             front_matter = path.read_text(encoding="utf-8").split("---\n")[1]
             path.write_text(f"---\n{front_matter}---\n{body}\n", encoding="utf-8")
-
-
-def start_build(root: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "audioguide", "build", "--offline", "--no-posters", "-p", str(root)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: the pool workers can be reaped with it
-    )
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of a process group, from /proc."""
-    if not Path("/proc/self/stat").exists():  # not Linux: ask the kernel about the group as a whole
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return []
-        return [pgid]
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if fields[0] != "Z" and int(fields[2]) == pgid:
-                members.append(int(stat.parent.name))
-    return members
-
-
-def group_alive(pgid: int) -> bool:
-    return bool(group_members(pgid))
-
-
-def kill(process: subprocess.Popen) -> None:
-    """SIGKILL the build process, then reap whatever it started (its pool workers)."""
-    pgid = process.pid  # start_new_session: the group id is the leader's pid
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-    wait_for_group_to_end(pgid, timeout=5)
-
-
-def wait_for_group_to_end(pgid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while group_alive(pgid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def on_disk(audio: Path) -> dict[str, bytes]:

@@ -142,7 +142,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(
-    project: Path, stats_db: Path, args: Sequence[str] = ()
+    project: Path, stats_db: Path, args: Sequence[str] = (), *, ready_seconds: float = 20
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """`audioguide serve` as a visitor's phone would meet it: waitress on a loopback port.
     `args`: more flags for `audioguide serve`."""
@@ -156,13 +156,14 @@ def running_server(
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + ready_seconds
         while True:
             try:
-                urllib.request.urlopen(base + "/api/v1/tour", timeout=1).read()
+                urllib.request.urlopen(base + "/api/v1/tour", timeout=5).read()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()  # reading the output of a live server would wait forever
                     output = process.stdout.read().decode() if process.stdout else ""
                     raise RuntimeError(f"audioguide serve did not start:\n{output}") from None
                 time.sleep(0.1)

@@ -37,6 +37,25 @@ def test_openapi_document_is_valid_and_served(client) -> None:
     assert set(document["paths"]) <= rules
 
 
+def test_openapi_document_enumerates_the_tours_languages(client, make_tour, tmp_path) -> None:
+    from audioguide.web import create_app
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/tour", "/api/v1/stops/{id}"):
+        operation = document["paths"][path]["get"]
+        (lang,) = [p for p in operation["parameters"] if p["name"] == "lang"]
+        assert lang["schema"]["enum"] == ["en", "ru", "kk"]
+        assert "400" in operation["responses"]
+    # Before the first build there is no tour to ask; the document is served all the same.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bare = create_app(empty, stats_db=tmp_path / "e.db", testing=True).test_client()
+    response = bare.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    (lang,) = response.get_json()["paths"]["/api/v1/tour"]["get"]["parameters"]
+    assert "pattern" in lang["schema"]
+
+
 def test_tour(client) -> None:
     response = client.get("/api/v1/tour?lang=ru")
     assert response.status_code == 200
@@ -123,6 +142,8 @@ def test_stop_without_audio_validates(make_tour, tmp_path) -> None:
         ("/api/v1/stops/nowhere", 404),
         ("/api/v1/stops/gate?lang=xx", 400),
         ("/api/v1/tour?lang=de", 400),
+        ("/api/v1/tour?lang=", 400),  # empty: refused, as the document's enum says
+        ("/api/v1/stops/gate?lang=", 400),
         ("/api/v1/nothing", 404),
         ("/api/v2/tour", 404),
     ],
