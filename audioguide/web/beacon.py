@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from audioguide.web.state import snapshot, state
 
@@ -85,8 +85,8 @@ def record_scan() -> Response:
     stop_id, lang = _fields()
     snap = snapshot()
     stop = snap.find(stop_id)
-    if stop is None:
-        raise BadRequest(f"no stop '{stop_id[:80]}'")
+    if stop is None:  # like GET /api/v1/stops/<id>: a well-formed request for what is not there
+        raise NotFound(f"no stop '{stop_id[:80]}'")
     if lang not in snap.tour.languages:
         raise BadRequest(f"unknown language '{lang[:20]}'; this tour has {', '.join(snap.tour.languages)}")
     state().counter.record(stop.id, lang)  # an alias is counted under the current id

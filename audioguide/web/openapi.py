@@ -51,7 +51,12 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["stop", "lang"],
         "properties": {
-            "stop": {"type": "string", "description": "The stop's id or one of its old ids (aliases)."},
+            "stop": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "description": "The stop's id or one of its old ids (aliases).",
+            },
             "lang": {"type": "string", "description": "One of the tour's languages."},
         },
     },
@@ -229,13 +234,16 @@ _SCAN_BEACON: dict[str, Any] = {
         " or form-encoded. At most 1024 bytes.",
         "content": {
             "application/json": _BEACON_BODY,
-            "text/plain": {"schema": {"type": "string", "contentMediaType": "application/json"}},
+            "text/plain": {
+                "schema": {"type": "string", "contentMediaType": "application/json"}
+            },  # per tour below
             "application/x-www-form-urlencoded": _BEACON_BODY,
         },
     },
     "responses": {
         "204": {"description": "Counted."},
-        "400": _json_response("Not JSON, or an unknown stop or language, or a field missing.", _ref("Error")),
+        "400": _json_response("Not JSON, or an unknown language, or a field missing.", _ref("Error")),
+        "404": _json_response("No stop with that id or old id.", _ref("Error")),
         "403": _json_response("Sent by a page of a site that is not the configured origin.", _ref("Error")),
         "413": _json_response("The body is longer than 1024 bytes.", _ref("Error")),
         "429": _json_response(
@@ -295,6 +303,29 @@ def openapi_document(languages: tuple[str, ...] = (), query_forms: bool = True) 
     return document
 
 
+def _schemas_for(languages: tuple[str, ...]) -> dict[str, Any]:
+    """SCHEMAS with the tour's languages where a request names one (the scan beacon)."""
+    beacon = SCHEMAS["ScanBeacon"]
+    properties = {**beacon["properties"], "lang": {**beacon["properties"]["lang"], **_lang_schema(languages)}}
+    return {**SCHEMAS, "ScanBeacon": {**beacon, "properties": properties}}
+
+
+def _beacon_for(languages: tuple[str, ...]) -> dict[str, Any]:
+    """The beacon operation; its text/plain body (what navigator.sendBeacon sends) is the JSON
+    object spelled out as a pattern, so that what the document allows is what is accepted."""
+    lang = "|".join(languages) if languages else "[a-z]{2,3}(-[A-Za-z0-9]{2,8})*"
+    plain = {
+        "type": "string",
+        "contentMediaType": "application/json",
+        "pattern": '^\\{"stop": ?"[a-z0-9-]{1,100}", ?"lang": ?"(' + lang + ')"\\}$',
+    }
+    body = {
+        **_SCAN_BEACON["requestBody"],
+        "content": {**_SCAN_BEACON["requestBody"]["content"], "text/plain": {"schema": plain}},
+    }
+    return {**_SCAN_BEACON, "requestBody": body}
+
+
 def _document(languages: tuple[str, ...]) -> dict[str, Any]:
     lang_parameter = _lang_parameter(languages)
     return {
@@ -327,7 +358,7 @@ def _document(languages: tuple[str, ...]) -> dict[str, Any]:
                     },
                 }
             },
-            "/api/v1/scans": {"post": _SCAN_BEACON},
+            "/api/v1/scans": {"post": _beacon_for(languages)},
             **PATH_FORM_PATHS,
             "/api/v1/openapi.json": {
                 "get": {
@@ -342,5 +373,5 @@ def _document(languages: tuple[str, ...]) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": _schemas_for(languages)},
     }

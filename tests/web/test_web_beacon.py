@@ -81,7 +81,7 @@ def test_counted_in_every_documented_body_type(beacon, db) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "status", "words"),
     [
-        ({"json": {"stop": "nowhere", "lang": "en"}}, 400, "no stop 'nowhere'"),
+        ({"json": {"stop": "nowhere", "lang": "en"}}, 404, "no stop 'nowhere'"),
         ({"json": {"stop": "gate", "lang": "de"}}, 400, "unknown language 'de'"),
         ({"json": {"stop": "gate"}}, 400, '"lang"'),
         ({"json": ["gate", "en"]}, 400, '"stop"'),
