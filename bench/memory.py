@@ -98,9 +98,10 @@ def child(spec_path: str, limit_mb: int) -> None:
         from audioguide.build.workers import AssemblyJob, assemble
         from audioguide.tour.schema import AudioSettings
     except ImportError:  # the previous layout (before the subpackages)
-        from audioguide.audio import Mp3Tags  # type: ignore[no-redef]
         from audioguide.config import AudioSettings  # type: ignore[no-redef]
         from audioguide.workers import AssemblyJob, assemble  # type: ignore[no-redef]
+
+        from audioguide.audio import Mp3Tags  # type: ignore[no-redef]
     job = AssemblyJob(
         keys=tuple(spec["keys"]),
         gaps_ms=tuple(spec["gaps"]),
@@ -139,7 +140,9 @@ def measure(mp3: Path, minutes: float) -> tuple[float, float, float | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 15, 180])
     parser.add_argument("--tree", type=Path, default=REPO, help="the checkout whose assembly runs")
     parser.add_argument("--limit-mb", type=int, default=0, help="address-space cap for the assembly")
@@ -150,7 +153,8 @@ def main() -> None:
         return
     environment = {**os.environ, "PYTHONPATH": str(args.tree.resolve())}
     print(f"assembly from {args.tree.resolve()}")
-    print(f"{'narration':>10} {'peak MB':>8} {'ffmpeg MB':>9} {'seconds':>8} {'LUFS':>7} {'pyloudnorm':>10} {'dBTP':>6}")
+    columns = ("narration", "peak MB", "ffmpeg MB", "seconds", "LUFS", "pyloudnorm", "dBTP")
+    print(" ".join(f"{name:>{width}}" for name, width in zip(columns, (10, 8, 9, 8, 7, 10, 6), strict=True)))
     with tempfile.TemporaryDirectory() as temp:
         cache = Path(temp) / "cache"
         entries = write_cache(cache)

@@ -18,8 +18,8 @@ from audioguide.audio.dsp import (
     LIMITER_BLOCK,
     fft_length,
     k_weighting_exact,
-    low_pass_response,
     loudness_of_powers,
+    low_pass_response,
     peak_envelope,
 )
 
@@ -154,30 +154,28 @@ class GatingMeter:
         ends = np.arange(first_end, stop, self.step)
         return np.union1d(starts, ends)
 
-    def powers(self, positions: np.ndarray | None = None, deltas: np.ndarray | None = None) -> np.ndarray:
-        """Mean square per block; `deltas` change the energy at `positions` (sorted sample
-        indices) and everything after them, as a gain curve would (the limiter's)."""
+    def points(self) -> np.ndarray:
+        """Every block start and end, from 0: the gating intervals lie between them."""
+        return np.concatenate([[0], self.boundaries(1, self.length + 1)]).astype(np.int64)
+
+    def powers(self, deltas: np.ndarray | None = None) -> np.ndarray:
+        """Mean square per 400 ms block; `deltas` add energy to each interval from a point to
+        the next (the last one to the end): what a gain curve, the limiter's, changes."""
         if self.length < self.block:  # BS.1770 needs a block: the signal is padded with silence
-            return np.array([self._energy / self.block + self._delta_sum(deltas) / self.block])
-        points = np.concatenate([[0], self.boundaries(1, self.length + 1)])
+            added = float(np.sum(deltas)) if deltas is not None else 0.0
+            return np.array([(self._energy + added) / self.block])
         energy = np.concatenate([[0.0], *self._at])
-        if deltas is not None and positions is not None and len(deltas):
-            changed = np.concatenate([[0.0], np.cumsum(deltas, dtype=np.float64)])
-            energy = energy + changed[np.searchsorted(positions, points, side="left")]
+        if deltas is not None:
+            energy = energy + np.concatenate([[0.0], np.cumsum(deltas[:-1], dtype=np.float64)])
+        points = self.points()
         starts = np.arange(0, self.length - self.block + 1, self.step)
         at = np.searchsorted(points, starts)
         until = np.searchsorted(points, starts + self.block)
         return (energy[until] - energy[at]) / self.block
 
-    @staticmethod
-    def _delta_sum(deltas: np.ndarray | None) -> float:
-        return float(np.sum(deltas)) if deltas is not None else 0.0
-
-    def loudness(
-        self, positions: np.ndarray | None = None, deltas: np.ndarray | None = None, scale: float = 1.0
-    ) -> float:
-        """Integrated loudness, with `deltas` as in powers() and the energies times `scale`."""
-        return loudness_of_powers(self.powers(positions, deltas) * scale)
+    def loudness(self, deltas: np.ndarray | None = None, scale: float = 1.0) -> float:
+        """Integrated loudness, with `deltas` as in powers() and every energy times `scale`."""
+        return loudness_of_powers(self.powers(deltas) * scale)
 
 
 class TruePeakMeter:
