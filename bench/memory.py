@@ -6,7 +6,7 @@ A few sentences are spoken once with eSpeak NG and written into a temporary sent
 each narration repeats them (with the default 450/900 ms pauses) up to the wanted length, and
 is assembled (join, normalize, limit, encode, verify, captions) by the tree's own `assemble`
 in a fresh Python process, which reports its peak resident memory (ru_maxrss, the kernel's
-VmHWM) and, separately, the largest ffmpeg child's. The published MP3 is then measured here:
+VmHWM; ffmpeg runs as a separate process and streams). The published MP3 is then measured here:
 integrated loudness and true peak with this tree's streamed meters (the file is never held
 whole), and with pyloudnorm too up to 15 minutes.
 
@@ -120,7 +120,6 @@ def child(spec_path: str, limit_mb: int) -> None:
         "duration": outcome.duration,
         "error": outcome.error,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "ffmpeg_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
     print(json.dumps(report))
 
@@ -149,12 +148,13 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        sys.path.remove(str(REPO))  # the tree comes from PYTHONPATH
         child(args.child, args.limit_mb)
         return
     environment = {**os.environ, "PYTHONPATH": str(args.tree.resolve())}
     print(f"assembly from {args.tree.resolve()}")
-    columns = ("narration", "peak MB", "ffmpeg MB", "seconds", "LUFS", "pyloudnorm", "dBTP")
-    print(" ".join(f"{name:>{width}}" for name, width in zip(columns, (10, 8, 9, 8, 7, 10, 6), strict=True)))
+    columns = ("narration", "peak MB", "seconds", "LUFS", "pyloudnorm", "dBTP")
+    print(" ".join(f"{name:>{width}}" for name, width in zip(columns, (10, 8, 8, 7, 10, 6), strict=True)))
     with tempfile.TemporaryDirectory() as temp:
         cache = Path(temp) / "cache"
         entries = write_cache(cache)
@@ -175,8 +175,8 @@ def main() -> None:
             loudness, peak, reference = measure(Path(out / "narration.mp3"), minutes)
             shown = f"{reference:>10.2f}" if reference is not None else f"{'-':>10}"
             print(
-                f"{report['duration'] / 60:>8.1f} m {report['peak_mb']:>8.0f} {report['ffmpeg_mb']:>9.0f}"
-                f" {report['seconds']:>8.1f} {loudness:>7.2f} {shown} {peak:>6.2f}",
+                f"{report['duration'] / 60:>8.1f} m {report['peak_mb']:>8.0f} {report['seconds']:>8.1f}"
+                f" {loudness:>7.2f} {shown} {peak:>6.2f}",
                 flush=True,
             )
             for leftover in out.iterdir():

@@ -75,6 +75,7 @@ def filter_chunks(
     overlap-save: yields one float32 array per kind, per `chunk_samples` of output."""
     size = chunk_samples(sample_rate)
     half = int(KERNEL_HALF_S * sample_rate)
+    full_fft = fft_length(size + 2 * half)
     buffer = np.zeros(half, dtype=np.float32)  # the signal is silent before it starts
     produced = total = 0
     finished = False
@@ -96,7 +97,9 @@ def filter_chunks(
         while len(buffer) >= size + 2 * half or (finished and produced < total):
             count = min(size, total - produced) if finished else size
             window = buffer[: count + 2 * half]
-            n_fft = fft_length(len(window))
+            # A shorter last chunk is transformed at a power of two: kernel spectra are kept
+            # per transform size, and a process assembles narrations of every length.
+            n_fft = full_fft if count == size else min(full_fft, 1 << (len(window) - 1).bit_length())
             spectrum = np.fft.rfft(window, n_fft)
             yield tuple(
                 np.fft.irfft(spectrum * _kernel_spectrum(kind, sample_rate, cutoff_hz, n_fft), n_fft)[
