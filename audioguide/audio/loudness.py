@@ -207,11 +207,13 @@ class LoudnessNormalizer:
             highest = max(highest, float(peaks.max(initial=0.0)))
             energy = block_energy(weighted[inner : len(weighted) - inner])
             intervals = np.searchsorted(points, start + LIMITER_BLOCK * np.arange(len(energy)), "right") - 1
+            first = int(intervals[0]) if len(intervals) else 0
+            span = slice(first, first + (int(intervals[-1]) - first + 1 if len(intervals) else 0))
             for row, level in enumerate(levels):
                 if peaks.max(initial=0.0) <= level:
                     continue  # nothing in reach of this chunk passes this threshold
                 change = energy * (np.square(limiter_curve(peaks, float(level), self.window)) - 1)
-                deltas[row] += np.bincount(intervals, change, minlength=len(points)).astype(np.float32)
+                deltas[row, span] += np.bincount(intervals - first, change).astype(np.float32)
         # Peaks under the grid are not exact, only known to be under it.
         self._table = LimiterTable(levels_db, deltas, max(highest, float(levels[-1])))
         return self._table
