@@ -3,7 +3,8 @@
 
 Why not scipy here: importing scipy.signal costs about a second per process, which would be
 most of a one-sentence rebuild. Filters run in the frequency domain (one FFT per signal), and
-tests check every figure against pyloudnorm and scipy.
+tests check every figure against pyloudnorm and scipy. These are whole-signal definitions; the
+build runs their chunked equivalents (audio/stream.py), which tests hold equal to them.
 """
 
 from __future__ import annotations
@@ -231,19 +232,32 @@ def block_peaks(envelope: np.ndarray) -> np.ndarray:
     return padded.reshape(-1, LIMITER_BLOCK).max(axis=1)
 
 
-def limiter_gain(
-    peaks: np.ndarray, gain: float, ceiling_db: float, window: int, length: int
-) -> np.ndarray | float:
-    """Smooth gain reduction wherever `gain * peaks` (from block_peaks) would pass the ceiling;
-    returns a per-sample curve of `length` samples, or 1.0 when nothing passes.
+def limiter_reach(window: int) -> tuple[int, int, int]:
+    """(running-minimum radius, moving-average size, reach) in blocks for a limiter `window`
+    in samples: the curve at a block depends on the blocks up to `reach` either side."""
+    blocks = max(1, window // LIMITER_BLOCK)
+    size = blocks | 1
+    return blocks, size, blocks + size // 2
+
+
+def limiter_block_gains(peaks: np.ndarray, gain: float, ceiling_db: float, window: int) -> np.ndarray | float:
+    """Smooth gain reduction per block wherever `gain * peaks` (from block_peaks) would pass
+    the ceiling, or 1.0 when nothing passes.
 
     The running minimum of the required gain over 2*window+1 samples, averaged over `window`
     samples, never exceeds the gain any sample needs, yet has no steps that would click.
     """
     ceiling = 10 ** (ceiling_db / 20)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks * gain, 1e-12))
-    if needed.min() >= 1.0:
+    if needed.min(initial=1.0) >= 1.0:
         return 1.0
-    blocks = max(1, window // LIMITER_BLOCK)
-    smooth = moving_average(running_min(needed, 2 * blocks + 1), blocks | 1)
-    return np.repeat(smooth, LIMITER_BLOCK)[:length]
+    radius, size, _ = limiter_reach(window)
+    return moving_average(running_min(needed, 2 * radius + 1), size)
+
+
+def limiter_gain(
+    peaks: np.ndarray, gain: float, ceiling_db: float, window: int, length: int
+) -> np.ndarray | float:
+    """limiter_block_gains spread over `length` samples (or 1.0 when nothing passes)."""
+    smooth = limiter_block_gains(peaks, gain, ceiling_db, window)
+    return smooth if isinstance(smooth, float) else np.repeat(smooth, LIMITER_BLOCK)[:length]

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audioguide.audio.dsp import LIMITER_BLOCK, block_peaks, moving_average, peak_envelope, running_min
+from audioguide.audio.dsp import (
+    LIMITER_BLOCK,
+    block_peaks,
+    limiter_block_gains,
+    limiter_reach,
+    peak_envelope,
+)
 from audioguide.audio.pcm import to_float
 from audioguide.audio.stream import GatingMeter, chunk_samples, chunked, filter_chunks, with_context
 
@@ -21,11 +27,6 @@ LIMITER_WINDOW_S = 0.005
 
 
 RENDER_ROUNDS = 6
-
-
-# Peaks are made exact a little below the level a round needs, so the next rounds (whose gains
-# differ by fractions of a dB) and the encoder's correction rounds can reuse them.
-PEAK_LEVEL_MARGIN = 10 ** (-6 / 20)
 
 
 BAND_LIMIT_RATIO = 0.385  # 8.5 kHz at 22.05 kHz: speech loses nothing audible there
@@ -93,20 +94,13 @@ class Gain:
     threshold: float
 
 
-def limiter_reach(window: int) -> tuple[int, int, int]:
-    """(running-minimum radius, moving-average size, reach) in blocks, as dsp.limiter_gain uses
-    them: the curve at a block depends on the blocks up to `reach` either side."""
-    blocks = max(1, window // LIMITER_BLOCK)
-    size = blocks | 1
-    return blocks, size, blocks + size // 2
-
-
 def limiter_curve(peaks: np.ndarray, threshold: float, window: int) -> np.ndarray:
-    """dsp.limiter_gain's per-block curve (gain 1, ceiling `threshold`) over `peaks`, which
-    extend `reach` blocks beyond the blocks whose curve is returned."""
-    radius, size, reach = limiter_reach(window)
-    needed = np.minimum(1.0, threshold / np.maximum(peaks, 1e-12))
-    curve = moving_average(running_min(needed, 2 * radius + 1), size)
+    """dsp.limiter_block_gains (gain 1, ceiling `threshold`) over `peaks`, which extend `reach`
+    blocks beyond the blocks whose curve is returned: those equal the whole signal's."""
+    reach = limiter_reach(window)[2]
+    curve = limiter_block_gains(peaks, 1.0, 20 * np.log10(threshold), window)
+    if isinstance(curve, float):
+        return np.ones(len(peaks) - 2 * reach)
     return curve[reach : len(curve) - reach]
 
 

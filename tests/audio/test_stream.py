@@ -15,7 +15,15 @@ import numpy as np
 import pytest
 
 from audioguide.audio import loudness, stream
-from audioguide.audio.dsp import band_limit_and_weight, gated_loudness, k_weighted, true_peak_db
+from audioguide.audio.dsp import (
+    band_limit_and_weight,
+    block_peaks,
+    gated_loudness,
+    k_weighted,
+    limiter_gain,
+    peak_envelope,
+    true_peak_db,
+)
 from audioguide.audio.loudness import BAND_LIMIT_RATIO, LoudnessNormalizer, integrated_loudness
 from audioguide.audio.mp3 import Mp3Tags, decode_to_pcm, export_mp3, measure_file
 from audioguide.audio.pcm import to_float
@@ -133,6 +141,23 @@ def test_chunked_normalization_equals_the_held_one(speech, monkeypatch: pytest.M
     assert len(passes) >= 3  # loudness, limiter table, render: each read the source again
     assert np.abs(streamed.astype(np.int32) - held).max() <= 1
     assert integrated_loudness(to_float(streamed), RATE) == pytest.approx(-13.0, abs=0.2)
+
+
+def test_the_chunked_limiter_equals_the_whole_signal_one(speech, small_chunks) -> None:
+    """Each chunk's limiter curve, computed from the block peaks around it, is the curve
+    dsp.limiter_gain computes over the whole narration."""
+    samples = np.round(speech * 0.9 / np.abs(speech).max() * 32768).astype(np.int16)
+    normalizer = LoudnessNormalizer(samples, RATE)
+    rendering = normalizer.plan(-13.0, -2.0)
+    streamed = np.concatenate(list(normalizer.rendered(rendering)))
+    limited, _ = band_limit_and_weight(to_float(samples), RATE, BAND_LIMIT_RATIO * RATE)
+    peaks = block_peaks(peak_envelope(limited, above=rendering.threshold))
+    ceiling_db = 20 * np.log10(rendering.threshold * rendering.gain)
+    curve = limiter_gain(peaks, rendering.gain, ceiling_db, normalizer.window, len(limited))
+    assert not isinstance(curve, float) and curve.min() < 0.7  # it limits hard
+    whole = np.clip(np.round(limited * rendering.gain * curve * 32768), -32768, 32767)
+    # Equal within what the streamed filters may differ by (1e-4 of full scale: 3 steps).
+    assert np.abs(streamed - whole).max() <= 3
 
 
 def test_limiter_table_predicts_the_limited_loudness(speech) -> None:
