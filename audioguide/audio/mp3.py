@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -91,6 +92,26 @@ class Mp3Tags:
     artist: str = "audioguide"
 
 
+@contextlib.contextmanager
+def _ffmpeg(command: list[str], what: str, **pipes: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """ffmpeg running `command` while the caller feeds or reads its pipes; a ValueError saying
+    it could not do `what` when it fails. Its messages go to a file: a pipe nobody reads while
+    we write could fill and block it."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stderr=errors, **pipes)
+        try:
+            yield process
+        finally:
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(BrokenPipeError):
+                        pipe.close()
+            code = process.wait()
+        if code != 0:
+            errors.seek(0)
+            raise ValueError(f"ffmpeg could not {what}: {errors.read().decode(errors='replace')[:300]}")
+
+
 def write_mp3(
     chunks: Iterable[np.ndarray], sample_rate: int, bitrate_kbps: int, tags: Mp3Tags, target: Path
 ) -> None:
@@ -105,23 +126,13 @@ def write_mp3(
     for key, value in {**fields, "language": tags.language, "artist": tags.artist}.items():
         command += ["-metadata", f"{key}={value}"]
     command += ["-id3v2_version", "4", "-f", "mp3", str(target)]
-    # ffmpeg's messages go to a file: a pipe nobody reads while we write could fill and block it.
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+    with _ffmpeg(command, "encode the MP3", stdin=subprocess.PIPE, stdout=subprocess.DEVNULL) as process:
         assert process.stdin is not None
         try:
             for chunk in chunks:
                 process.stdin.write(np.ascontiguousarray(chunk, dtype=np.int16).tobytes())
         except BrokenPipeError:
             pass  # ffmpeg stopped: its exit status and message say why
-        finally:
-            with contextlib.suppress(BrokenPipeError):
-                process.stdin.close()
-            code = process.wait()
-        if code != 0:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace")[:300]
-            raise ValueError(f"ffmpeg could not encode the MP3: {message}")
 
 
 def export_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, tags: Mp3Tags, target: Path) -> None:
@@ -134,25 +145,16 @@ def read_chunks(path: Path, sample_rate: int) -> Iterator[np.ndarray]:
     command = [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-i", str(path)]
     command += ["-ac", "1", "-f", "s16le", "-acodec", "pcm_s16le", "-ar", str(sample_rate), "pipe:1"]
     size = 2 * chunk_samples(sample_rate)
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+    with _ffmpeg(command, "decode the audio", stdout=subprocess.PIPE) as process:
         assert process.stdout is not None
-        try:
-            pending = b""
-            while data := process.stdout.read(size - len(pending)):
-                pending += data
-                if len(pending) == size:
-                    yield np.frombuffer(pending, dtype=np.int16)
-                    pending = b""
-            if len(pending) >= 2:
-                yield np.frombuffer(pending[: len(pending) // 2 * 2], dtype=np.int16)
-        finally:
-            process.stdout.close()
-            code = process.wait()
-        if code != 0:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace")[:300]
-            raise ValueError(f"ffmpeg could not decode the audio: {message}")
+        pending = b""
+        while data := process.stdout.read(size - len(pending)):
+            pending += data
+            if len(pending) == size:
+                yield np.frombuffer(pending, dtype=np.int16)
+                pending = b""
+        if len(pending) >= 2:
+            yield np.frombuffer(pending[: len(pending) // 2 * 2], dtype=np.int16)
 
 
 def measure_file(path: Path, sample_rate: int) -> tuple[float, float]:

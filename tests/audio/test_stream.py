@@ -35,24 +35,15 @@ from audioguide.audio.stream import (
     filter_chunks,
     with_context,
 )
-from audioguide.engines import Voice, get_engine
 
 REPO = Path(__file__).resolve().parents[2]
 RATE = 22050
 
 
 @pytest.fixture(scope="module")
-def speech() -> np.ndarray:
-    """Twenty seconds of real speech (eSpeak NG), as floats."""
-    engine = get_engine("espeak")
-    voice = engine.resolve("en", None, Path("."))
-    assert isinstance(voice, Voice)
-    sentences = [
-        "The camp held women whose husbands had been declared traitors to the Motherland.",
-        "Many of them never learned what had happened to their families.",
-    ]
-    one = np.concatenate([engine.synthesize(text, voice).samples for text in sentences])
-    return to_float(np.tile(one, 3))
+def speech(speech: np.ndarray) -> np.ndarray:
+    """conftest's speech three times over (20 s): several chunks at the tests' chunk size."""
+    return np.tile(speech, 3)
 
 
 @pytest.fixture
