@@ -163,7 +163,7 @@ class LoudnessNormalizer:
         narration's."""
         reach = limiter_reach(self.window)[2]
         margin = (reach + 1) * LIMITER_BLOCK  # a block more than reach: the interpolator's context
-        # A narration held in memory keeps its block peaks too (2 % of its samples' memory):
+        # A narration held in memory keeps its block peaks too (a sixteenth of what it holds):
         # each encode attempt renders from them instead of oversampling again.
         cached = self._held_peaks if self._held_peaks and level >= self._held_peaks[0] else None
         computed: list[np.ndarray] = []
@@ -179,7 +179,8 @@ class LoudnessNormalizer:
                 envelope[max(0, margin + self.length - start) :] = 0
                 blocks = -(-count // LIMITER_BLOCK)
                 peaks = block_peaks(envelope)[1 : 1 + blocks + 2 * reach]
-                computed.append(peaks)
+                if self._held is not None:
+                    computed.append(peaks)
             yield start, np.array([margin, margin + count]), peaks, bands
             start += count
         if self._held is not None and cached is None:
