@@ -23,11 +23,11 @@ from audioguide.audio.dsp import (
     peak_envelope,
 )
 
-# 20 s per chunk (441,000 samples at 22.05 kHz): the FFT work arrays of one chunk take about
-# 13 MB at 22.05 kHz (28 MB at 48 kHz), next to the ~60 MB that Python and numpy take anyway;
-# the 0.2 s kernel overlap costs 1 % more FFT work; and a one-minute narration is three chunks,
-# so per-chunk Python overhead stays negligible. A multiple of LIMITER_BLOCK keeps limiter
-# blocks aligned to chunks.
+# 20 s per chunk (441,000 samples at 22.05 kHz): a pass's arrays then peak at 37-49 MB
+# (tracemalloc, a 20-minute narration: a chunk, its neighbour, their FFTs and the oversampled
+# peaks), next to the 40 MB that Python, numpy and the modules take; the 0.2 s kernel overlap
+# costs 1 % more FFT work; and a one-minute narration is three chunks, so per-chunk Python
+# overhead stays negligible. A multiple of LIMITER_BLOCK keeps limiter blocks aligned.
 CHUNK_S = 20.0
 # Kernels reach 0.1 s each side: past that the low-pass's taps sum (L1) under 6e-5 at 8 kHz
 # and 6e-6 at 22.05 kHz, the K-weighting's under 1e-10, so truncation stays below 1e-4.
