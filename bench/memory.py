@@ -5,8 +5,10 @@
 A few sentences are spoken once with eSpeak NG and written into a temporary sentence cache;
 each narration repeats them (with the default 450/900 ms pauses) up to the wanted length, and
 is assembled (join, normalize, limit, encode, verify, captions) by the tree's own `assemble`
-in a fresh Python process, which reports its peak resident memory (ru_maxrss, the kernel's
-VmHWM; ffmpeg runs as a separate process and streams). The published MP3 is then measured here:
+in a fresh Python process, which reports its peak resident memory (VmHWM in /proc/self/status:
+not ru_maxrss, which Linux carries over from the parent through fork and exec, so that a child
+of a parent that measured a long file would report the parent's peak; ffmpeg runs as a
+separate process and streams). The published MP3 is then measured here:
 integrated loudness and true peak with this tree's streamed meters (the file is never held
 whole), and with pyloudnorm too up to 15 minutes.
 
@@ -87,6 +89,16 @@ def narration_spec(entries: list[tuple[str, int]], seconds: float, cache: Path, 
     }
 
 
+def peak_mb() -> float:
+    """This process's own peak resident memory."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # elsewhere: the closest
+
+
 def child(spec_path: str, limit_mb: int) -> None:
     """Runs in the fresh process: one assembly, then its own and its children's peak memory."""
     if limit_mb:
@@ -119,7 +131,7 @@ def child(spec_path: str, limit_mb: int) -> None:
         "seconds": seconds,
         "duration": outcome.duration,
         "error": outcome.error,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_mb(),
     }
     print(json.dumps(report))
 
