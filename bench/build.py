@@ -10,7 +10,7 @@ lexicon/) in a temp folder, as a user would, and prints:
   time, so "wall - engine" means nothing there.)
 - the same with --jobs 1, where overhead is simply (wall - engine) / wall;
 - the floor: what no build meeting the issue can avoid: starting and reading the tour (the
-  no-op rebuild) and one MP3 encode per narration (LAME through pydub, as built), as a share
+  no-op rebuild) and one MP3 encode per narration (LAME through ffmpeg, as built), as a share
   of a --jobs 1 build made only of them and the engines; and how much time that leaves, under
   the 25 % target, for everything else (loudness normalization, limiting, captions, posters),
   beside what one BS.1770 loudness measurement per narration takes;

@@ -3,7 +3,8 @@
 
 Why not scipy here: importing scipy.signal costs about a second per process, which would be
 most of a one-sentence rebuild. Filters run in the frequency domain (one FFT per signal), and
-tests check every figure against pyloudnorm and scipy.
+tests check every figure against pyloudnorm and scipy. These are whole-signal definitions; the
+build runs their chunked equivalents (audio/stream.py), which tests hold equal to them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ _CHUNK = 1 << 18  # candidate samples interpolated at once: about 5 MB of work a
 _FFT_PAD_S = 0.5
 
 
-def _fft_length(n: int) -> int:
+def fft_length(n: int) -> int:
     """The smallest 2^a 3^b 5^c >= n: a size numpy transforms quickly, much closer to n than
     the next power of two."""
     best = 1 << (n - 1).bit_length()
@@ -54,10 +55,10 @@ def _k_weighting_response(sample_rate: int, n_fft: int) -> np.ndarray:
 
 @cache
 def _k_weighting_magnitude(sample_rate: int) -> np.ndarray:
-    return np.abs(_k_weighting_on_grid(sample_rate, (_RESPONSE_GRID - 1) * 2))
+    return np.abs(k_weighting_exact(sample_rate, (_RESPONSE_GRID - 1) * 2))
 
 
-def _k_weighting_on_grid(sample_rate: int, n_fft: int) -> np.ndarray:
+def k_weighting_exact(sample_rate: int, n_fft: int) -> np.ndarray:
     gain = 10 ** (4.0 / 40)
     w0 = 2 * np.pi * 1500.0 / sample_rate
     alpha = np.sin(w0) / (2 * (1 / np.sqrt(2)))
@@ -83,7 +84,7 @@ def _k_weighting_on_grid(sample_rate: int, n_fft: int) -> np.ndarray:
     return shelf * high_pass
 
 
-def _low_pass_response(cutoff_hz: float, sample_rate: int, n_fft: int) -> np.ndarray:
+def low_pass_response(cutoff_hz: float, sample_rate: int, n_fft: int) -> np.ndarray:
     """Zero-phase low-pass with a raised-cosine transition from 0.9 to 1.0 of the cut-off."""
     bins = n_fft // 2 + 1
     start = int(0.9 * cutoff_hz * n_fft / sample_rate)
@@ -99,9 +100,9 @@ def band_limit_and_weight(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The signal low-passed at `cutoff_hz`, and that signal K-weighted: one forward FFT."""
     # Single precision: audio needs no more, and numpy transforms it about twice as fast.
-    n_fft = _fft_length(len(signal) + int(_FFT_PAD_S * sample_rate))
+    n_fft = fft_length(len(signal) + int(_FFT_PAD_S * sample_rate))
     spectrum = np.fft.rfft(signal.astype(np.float32), n_fft)
-    spectrum *= _low_pass_response(cutoff_hz, sample_rate, n_fft)
+    spectrum *= low_pass_response(cutoff_hz, sample_rate, n_fft)
     limited = np.fft.irfft(spectrum, n_fft)[: len(signal)]
     spectrum *= _k_weighting_response(sample_rate, n_fft)
     weighted = np.fft.irfft(spectrum, n_fft)[: len(signal)]
@@ -109,7 +110,7 @@ def band_limit_and_weight(
 
 
 def k_weighted(signal: np.ndarray, sample_rate: int) -> np.ndarray:
-    n_fft = _fft_length(len(signal) + int(_FFT_PAD_S * sample_rate))
+    n_fft = fft_length(len(signal) + int(_FFT_PAD_S * sample_rate))
     spectrum = np.fft.rfft(signal.astype(np.float32), n_fft) * _k_weighting_response(sample_rate, n_fft)
     return np.fft.irfft(spectrum, n_fft)[: len(signal)]
 
@@ -123,7 +124,11 @@ def gated_loudness(weighted: np.ndarray, sample_rate: int) -> float:
     squared = np.square(weighted, dtype=np.float64)  # sums of a million squares need doubles
     energy = np.concatenate([[0.0], np.cumsum(squared)])
     starts = np.arange(0, len(weighted) - block + 1, block // 4)
-    powers = (energy[starts + block] - energy[starts]) / block
+    return loudness_of_powers((energy[starts + block] - energy[starts]) / block)
+
+
+def loudness_of_powers(powers: np.ndarray) -> float:
+    """Integrated loudness from the mean squares of the K-weighted 400 ms blocks (the gating)."""
     with np.errstate(divide="ignore"):
         levels = -0.691 + 10 * np.log10(powers)
         gated = powers[levels > -70]
@@ -227,19 +232,32 @@ def block_peaks(envelope: np.ndarray) -> np.ndarray:
     return padded.reshape(-1, LIMITER_BLOCK).max(axis=1)
 
 
-def limiter_gain(
-    peaks: np.ndarray, gain: float, ceiling_db: float, window: int, length: int
-) -> np.ndarray | float:
-    """Smooth gain reduction wherever `gain * peaks` (from block_peaks) would pass the ceiling;
-    returns a per-sample curve of `length` samples, or 1.0 when nothing passes.
+def limiter_reach(window: int) -> tuple[int, int, int]:
+    """(running-minimum radius, moving-average size, reach) in blocks for a limiter `window`
+    in samples: the curve at a block depends on the blocks up to `reach` either side."""
+    blocks = max(1, window // LIMITER_BLOCK)
+    size = blocks | 1
+    return blocks, size, blocks + size // 2
+
+
+def limiter_block_gains(peaks: np.ndarray, gain: float, ceiling_db: float, window: int) -> np.ndarray | float:
+    """Smooth gain reduction per block wherever `gain * peaks` (from block_peaks) would pass
+    the ceiling, or 1.0 when nothing passes.
 
     The running minimum of the required gain over 2*window+1 samples, averaged over `window`
     samples, never exceeds the gain any sample needs, yet has no steps that would click.
     """
     ceiling = 10 ** (ceiling_db / 20)
     needed = np.minimum(1.0, ceiling / np.maximum(peaks * gain, 1e-12))
-    if needed.min() >= 1.0:
+    if needed.min(initial=1.0) >= 1.0:
         return 1.0
-    blocks = max(1, window // LIMITER_BLOCK)
-    smooth = moving_average(running_min(needed, 2 * blocks + 1), blocks | 1)
-    return np.repeat(smooth, LIMITER_BLOCK)[:length]
+    radius, size, _ = limiter_reach(window)
+    return moving_average(running_min(needed, 2 * radius + 1), size)
+
+
+def limiter_gain(
+    peaks: np.ndarray, gain: float, ceiling_db: float, window: int, length: int
+) -> np.ndarray | float:
+    """limiter_block_gains spread over `length` samples (or 1.0 when nothing passes)."""
+    smooth = limiter_block_gains(peaks, gain, ceiling_db, window)
+    return smooth if isinstance(smooth, float) else np.repeat(smooth, LIMITER_BLOCK)[:length]

@@ -1,27 +1,35 @@
-"""Audio processing: decode, trim, resample, join, loudness-normalize, and MP3 export with pydub.
+"""MP3 through ffmpeg pipes: decode, encode with tags, and encode to loudness targets.
 
-Loudness follows ITU-R BS.1770 (pyloudnorm) over the whole file, not per sentence, so that quiet
-and loud sentences keep their natural relation; a true-peak limiter keeps the ceiling.
+Loudness follows ITU-R BS.1770 over the whole file, not per sentence, so that quiet and loud
+sentences keep their natural relation; a true-peak limiter keeps the ceiling. Audio goes to and
+from ffmpeg in chunks, so that no narration is ever held whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-import warnings
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from audioguide.audio.dsp import (
-    gated_loudness,
-    k_weighted,
-    true_peak_db,
-)
-from audioguide.audio.loudness import LoudnessNormalizer
+from audioguide.audio.loudness import LoudnessNormalizer, Replayable
 from audioguide.audio.pcm import Pcm, to_float
+from audioguide.audio.stream import (
+    TRUE_PEAK_MARGIN,
+    GatingMeter,
+    TruePeakMeter,
+    chunk_samples,
+    chunked,
+    filter_chunks,
+    with_context,
+)
 from audioguide.tour.schema import AudioSettings
 
 # LAME quality 5 (0 best, 9 fastest): twice as fast as the default, no audible loss for speech.
@@ -37,16 +45,6 @@ def ffmpeg_path() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-@cache
-def pydub_segment_class() -> type:
-    """pydub's AudioSegment, pointed at our ffmpeg (the wheel has no ffprobe; we never need it)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # "Couldn't find ffmpeg": we set it below
-        from pydub import AudioSegment
-    AudioSegment.converter = ffmpeg_path()
-    return AudioSegment
 
 
 def decode_to_pcm(data: bytes | Path, sample_rate: int | None = None) -> Pcm:
@@ -114,35 +112,86 @@ class Mp3Tags:
     artist: str = "audioguide"
 
 
+@contextlib.contextmanager
+def _ffmpeg(command: list[str], what: str, **pipes: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """ffmpeg running `command` while the caller feeds or reads its pipes; a ValueError saying
+    it could not do `what` when it fails. Its messages go to a file: a pipe nobody reads while
+    we write could fill and block it."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stderr=errors, **pipes)
+        try:
+            yield process
+        finally:
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(BrokenPipeError):
+                        pipe.close()
+            code = process.wait()
+        if code != 0:
+            errors.seek(0)
+            raise ValueError(f"ffmpeg could not {what}: {errors.read().decode(errors='replace')[:300]}")
+
+
+def write_mp3(
+    chunks: Iterable[np.ndarray], sample_rate: int, bitrate_kbps: int, tags: Mp3Tags, target: Path
+) -> None:
+    """Encode mono int16 chunks to MP3 with ID3v2.4 tags at `target` (a temp file), through
+    ffmpeg's stdin: nothing but the current chunk is held."""
+    command = [ffmpeg_path(), "-nostdin", "-y", "-loglevel", "error"]
+    command += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    # Reproducible bytes: no encoder-version tag that would change with ffmpeg updates.
+    command += ["-b:a", f"{bitrate_kbps}k", "-ac", "1", "-map_metadata", "-1", "-fflags", "+bitexact"]
+    command += ["-compression_level", str(LAME_QUALITY)]
+    fields = {"title": tags.title, "album": tags.album, "track": str(tags.track)}
+    for key, value in {**fields, "language": tags.language, "artist": tags.artist}.items():
+        command += ["-metadata", f"{key}={value}"]
+    command += ["-id3v2_version", "4", "-f", "mp3", str(target)]
+    with _ffmpeg(command, "encode the MP3", stdin=subprocess.PIPE, stdout=subprocess.DEVNULL) as process:
+        assert process.stdin is not None
+        try:
+            for chunk in chunks:
+                process.stdin.write(np.ascontiguousarray(chunk, dtype=np.int16).tobytes())
+        except BrokenPipeError:
+            pass  # ffmpeg stopped: its exit status and message say why
+
+
 def export_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, tags: Mp3Tags, target: Path) -> None:
-    """Encode mono MP3 with ID3 tags through pydub + ffmpeg, written to `target` (a temp file)."""
-    segment_class = pydub_segment_class()
-    segment = segment_class(data=samples.tobytes(), sample_width=2, frame_rate=sample_rate, channels=1)
-    with target.open("wb") as handle:
-        segment.export(
-            handle,
-            format="mp3",
-            bitrate=f"{bitrate_kbps}k",
-            tags={
-                "title": tags.title,
-                "album": tags.album,
-                "track": str(tags.track),
-                "language": tags.language,
-                "artist": tags.artist,
-            },
-            id3v2_version="4",
-            # Reproducible bytes: no encoder-version tag that would change with ffmpeg updates.
-            parameters=[
-                "-ac",
-                "1",
-                "-map_metadata",
-                "-1",
-                "-fflags",
-                "+bitexact",
-                "-compression_level",
-                str(LAME_QUALITY),
-            ],
-        )
+    """Encode a whole int16 signal (see write_mp3)."""
+    write_mp3(chunked(samples, chunk_samples(sample_rate)), sample_rate, bitrate_kbps, tags, target)
+
+
+def read_chunks(path: Path, sample_rate: int) -> Iterator[np.ndarray]:
+    """A file decoded to mono int16 at `sample_rate`, in chunks, through ffmpeg's stdout."""
+    command = [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-i", str(path)]
+    command += ["-ac", "1", "-f", "s16le", "-acodec", "pcm_s16le", "-ar", str(sample_rate), "pipe:1"]
+    size = 2 * chunk_samples(sample_rate)
+    with _ffmpeg(command, "decode the audio", stdout=subprocess.PIPE) as process:
+        assert process.stdout is not None
+        pending = b""
+        while data := process.stdout.read(size - len(pending)):
+            pending += data
+            if len(pending) == size:
+                yield np.frombuffer(pending, dtype=np.int16)
+                pending = b""
+        if len(pending) >= 2:
+            yield np.frombuffer(pending[: len(pending) // 2 * 2], dtype=np.int16)
+
+
+def measure_file(path: Path, sample_rate: int) -> tuple[float, float]:
+    """(integrated loudness in LUFS, true peak in dBTP) of an audio file, decoded and measured
+    chunk by chunk (dsp.gated_loudness and dsp.true_peak_db on the whole file, in bounded memory)."""
+    peak = TruePeakMeter()
+    meter = GatingMeter(sample_rate)
+
+    def decoded() -> Iterator[np.ndarray]:
+        chunks = ((to_float(chunk),) for chunk in read_chunks(path, sample_rate))
+        for (padded,) in with_context(chunks, TRUE_PEAK_MARGIN):
+            peak.add(padded)
+            yield padded[TRUE_PEAK_MARGIN : len(padded) - TRUE_PEAK_MARGIN]
+
+    for (weighted,) in filter_chunks(decoded(), sample_rate, ("k",)):
+        meter.add(weighted)
+    return meter.loudness(), peak.db
 
 
 # First aims, corrected by measuring the encoded file: the limiter stays a little under the
@@ -155,21 +204,20 @@ ENCODE_ATTEMPTS = 3
 
 
 def encode_to_targets(
-    samples: np.ndarray, sample_rate: int, settings: AudioSettings, tags: Mp3Tags, target: Path
-) -> np.ndarray:
+    source: np.ndarray | Replayable, sample_rate: int, settings: AudioSettings, tags: Mp3Tags, target: Path
+) -> int:
     """Normalize and encode, then measure the decoded MP3 itself and correct once or twice:
     the encoder's low-pass changes loudness and its ringing raises true peaks, so targets are
-    only trusted when read back from the file visitors will hear."""
+    only trusted when read back from the file visitors will hear. `source` is the narration,
+    or a callable giving its int16 chunks afresh on each call; returns its length in samples."""
     aim_lufs = settings.loudness_lufs + ENCODER_LOUDNESS_LOSS_LU
     aim_peak = settings.true_peak_dbtp - INITIAL_HEADROOM_DB
-    normalizer = LoudnessNormalizer(samples, sample_rate)
-    normalized = samples
+    normalizer = LoudnessNormalizer(source, sample_rate)
     for _ in range(ENCODE_ATTEMPTS):
-        normalized = normalizer.render(aim_lufs, aim_peak)
-        export_mp3(normalized, sample_rate, settings.bitrate_kbps, tags, target)
-        decoded = to_float(decode_to_pcm(target, sample_rate).samples)
-        loudness = gated_loudness(k_weighted(decoded, sample_rate), sample_rate)
-        overshoot = true_peak_db(decoded) - settings.true_peak_dbtp
+        rendering = normalizer.plan(aim_lufs, aim_peak)
+        write_mp3(normalizer.rendered(rendering), sample_rate, settings.bitrate_kbps, tags, target)
+        loudness, peak = measure_file(target, sample_rate)
+        overshoot = peak - settings.true_peak_dbtp
         if not np.isfinite(loudness):
             break
         loudness_error = settings.loudness_lufs - loudness
@@ -178,4 +226,4 @@ def encode_to_targets(
         aim_lufs += loudness_error
         if overshoot > -0.1:
             aim_peak -= overshoot + 0.3
-    return normalized
+    return normalizer.length

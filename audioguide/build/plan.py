@@ -78,7 +78,8 @@ class PlannedText:
             "captions": [s.text for s in self.sentences],
             "transcript": [block.to_json() for block in self.transcript],
             "tags": asdict(self.tags),
-            "settings": asdict(self.settings),
+            # max_minutes only tunes a `check` warning: raising it must not rebuild every narration.
+            "settings": {k: v for k, v in asdict(self.settings).items() if k != "max_minutes"},
         }
         return hashlib.sha256(json.dumps(material, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 

@@ -12,12 +12,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from audioguide.atomic import atomic_open, atomic_path
-from audioguide.audio.captions import Cue, render_vtt
-from audioguide.audio.mp3 import Mp3Tags, encode_to_targets
+from audioguide.audio.mp3 import Mp3Tags
 from audioguide.audio.pcm import resample, trim_silence
+from audioguide.build.assembly import assemble_narration
 from audioguide.build.cache import SentenceCache
 from audioguide.engines import Voice, get_engine
 from audioguide.engines.registry import set_thread_budget
@@ -115,25 +112,5 @@ def assemble(job: AssemblyJob) -> AssemblyOutcome:
 
 
 def _assemble(job: AssemblyJob) -> AssemblyOutcome:
-    rate = job.settings.sample_rate
-    cache = SentenceCache(job.cache_dir)
-    pieces: list[np.ndarray] = []
-    cues: list[Cue] = []
-    position = 0
-    for index, (key, gap_ms, text) in enumerate(zip(job.keys, job.gaps_ms, job.texts, strict=True)):
-        pcm = cache.load(key)
-        if pcm is None or pcm.sample_rate != rate:
-            raise RuntimeError("a cached sentence vanished during the build; run the build again")
-        if index:
-            silence = int(gap_ms * rate / 1000)
-            pieces.append(np.zeros(silence, dtype=np.int16))
-            position += silence
-        pieces.append(pcm.samples)
-        cues.append(Cue(position / rate, (position + len(pcm.samples)) / rate, text))
-        position += len(pcm.samples)
-    joined = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int16)
-    with atomic_path(job.mp3_path) as temp:
-        samples = encode_to_targets(joined, rate, job.settings, job.tags, temp)
-    with atomic_open(job.vtt_path, "w") as handle:
-        handle.write(render_vtt(cues, job.tags.language))
-    return AssemblyOutcome(duration=len(samples) / rate)
+    # In build/assembly.py: streamed from the cache, so memory does not grow with the narration.
+    return AssemblyOutcome(duration=assemble_narration(job))

@@ -28,6 +28,7 @@ AUDIO_KEYS = (
     "true_peak",
     "sentence_pause",
     "paragraph_pause",
+    "max_minutes",
 )
 
 
@@ -42,6 +43,7 @@ class AudioSettings:
     true_peak_dbtp: float = -1.5
     sentence_pause_ms: int = 450
     paragraph_pause_ms: int = 900
+    max_minutes: float = 20.0  # `check` warns about longer narrations: visitors rarely listen that long
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def parse_audio(value: Any, path: Path, line: int, diags: Diagnostics) -> AudioS
         settings["loudness_lufs"] = lufs
     if (peak := number("true_peak", -10, 0, "dbtp")) is not None:
         settings["true_peak_dbtp"] = peak
+    if (minutes := number("max_minutes", 1, 1440, "min")) is not None:
+        settings["max_minutes"] = minutes
     for key in ("sentence_pause", "paragraph_pause"):
         if key in audio:
             milliseconds = parse_duration_ms(audio[key])

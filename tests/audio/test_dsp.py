@@ -3,8 +3,6 @@ for BS.1770 loudness, scipy's polyphase resampler for 4x oversampled peaks."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.signal import resample_poly
@@ -12,24 +10,8 @@ from scipy.signal import resample_poly
 from audioguide.audio.dsp import gated_loudness, k_weighted, peak_envelope, true_peak_db
 from audioguide.audio.loudness import LoudnessNormalizer, integrated_loudness
 from audioguide.audio.pcm import to_float
-from audioguide.engines import Voice, get_engine
 
 RATE = 22050
-
-
-@pytest.fixture(scope="module")
-def speech() -> np.ndarray:
-    """A few seconds of real speech from the offline engine, as floats."""
-    engine = get_engine("espeak")
-    voice = engine.resolve("en", None, Path("."))
-    assert isinstance(voice, Voice)
-    sentences = [
-        "The camp held women whose husbands had been declared traitors to the Motherland.",
-        "Many of them never learned what had happened to their families.",
-    ]
-    pcm = [engine.synthesize(text, voice) for text in sentences]
-    assert all(p.sample_rate == RATE for p in pcm)
-    return to_float(np.concatenate([p.samples for p in pcm]))
 
 
 def reference_true_peak_db(signal: np.ndarray) -> float:

@@ -187,3 +187,53 @@ def test_shipped_demo_passes_check(tmp_path: Path, runner: CliRunner) -> None:
     assert code == 0, output
     assert [p for p in problems if p[2] == "error"] == []
     assert "OK: 7 stops" in output
+
+
+# ----- narration length -----------------------------------------------------------------------
+
+
+def words(count: int) -> str:
+    """`count` words in sentences of ten."""
+    sentence = "The women of the camp sewed coats for the front."
+    return " ".join([sentence] * (count // 10))
+
+
+def test_a_narration_longer_than_max_minutes_warns_at_its_first_line(make_tour, runner: CliRunner) -> None:
+    # 3,080 words at 140 a minute is 22 minutes, over the default 20.
+    root = make_tour(languages=("en",), stops={"gate": {"en": words(3080)}, "wall": {"en": words(300)}})
+    code, problems, output = check(runner, root)
+    assert code == 0, output
+    assert find(problems, "stops/gate/en.md", "rarely listen") == [(1, "warning")]
+    message = next(m for p, _, _, m in problems if p == "stops/gate/en.md")
+    assert message == (
+        "about 22 minutes; visitors rarely listen that long: split it into stops or raise audio.max_minutes"
+    )
+    assert find(problems, "stops/wall/en.md", "rarely listen") == []
+
+
+def test_max_minutes_is_configurable_and_counts_explicit_pauses(make_tour, runner: CliRunner) -> None:
+    stops = {"gate": {"en": words(3080)}, "wall": {"en": words(140) + " [pause 10s] " + words(140)}}
+    root = make_tour(languages=("en",), stops=stops, extra_tour_yaml="audio:\n  max_minutes: 25\n")
+    _, problems, output = check(runner, root)
+    assert not [p for p in problems if "rarely listen" in p[3]], output
+    root = make_tour("short", languages=("en",), stops=stops, extra_tour_yaml="audio:\n  max_minutes: 2\n")
+    _, problems, output = check(runner, root)
+    assert find(problems, "stops/gate/en.md", "about 22 minutes") == [(1, "warning")], output
+    # 280 words are 2 minutes; the explicit 10 s pause takes it over.
+    assert find(problems, "stops/wall/en.md", "about 2 minutes") == [(1, "warning")], output
+
+
+def test_max_minutes_must_be_a_number(make_tour, runner: CliRunner) -> None:
+    root = make_tour(languages=("en",), extra_tour_yaml="audio:\n  max_minutes: long\n")
+    code, problems, _ = check(runner, root)
+    assert code != 0
+    assert find(problems, "tour.yaml", "audio.max_minutes must be a number") != []
+
+
+def test_max_minutes_does_not_change_what_is_built(make_tour) -> None:
+    """It tunes a warning only: raising it must not make the build redo every narration."""
+    from tests.helpers.audio_checks import plan_for
+
+    default = make_tour("default", languages=("en",))
+    raised = make_tour("raised", languages=("en",), extra_tour_yaml="audio:\n  max_minutes: 90\n")
+    assert plan_for(default, "gate", "en").input_hash == plan_for(raised, "gate", "en").input_hash
