@@ -79,10 +79,10 @@ def _assemble(job: RecordingJob) -> AssemblyOutcome:
         samples = trimmed.samples
         cues = [Cue(start, end, text) for (start, end), text in _with(_by_length(trimmed, job.weights), job)]
     with atomic_path(job.mp3_path) as temp:
-        normalized = encode_to_targets(samples, rate, job.settings, job.tags, temp)
+        length = encode_to_targets(samples, rate, job.settings, job.tags, temp)
     with atomic_open(job.vtt_path, "w") as handle:
         handle.write(render_vtt(cues, job.tags.language))
-    return AssemblyOutcome(duration=len(normalized) / rate)
+    return AssemblyOutcome(duration=length / rate)
 
 
 def _with(spans: list[tuple[float, float]], job: RecordingJob) -> zip[tuple[tuple[float, float], str]]:
