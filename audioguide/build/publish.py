@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from audioguide.atomic import atomic_path
 from audioguide.build.narration import Assembly, NarrationJob
 from audioguide.published import (
     VERSIONED_NAME,
@@ -119,8 +121,13 @@ class Publisher:
             if VERSIONED_NAME.match(path.name):
                 continue
             target = path.with_name(versioned_name(stop_id, record.sha256, path.suffix))
-            with contextlib.suppress(OSError):  # gone or linked already: nothing to keep
+            try:
                 os.link(path, target)
+            except (FileNotFoundError, FileExistsError):
+                pass  # gone, or kept already: nothing to do
+            except OSError:  # a file system without hard links: keep a copy instead
+                with contextlib.suppress(OSError), atomic_path(target) as temp:
+                    shutil.copyfile(path, temp)
 
     def _forget_old_versions(self, lang: str, stop_id: str) -> None:
         """Remove versions of this narration that are neither in the manifest, nor among the
