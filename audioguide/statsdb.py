@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from audioguide.errors import AudioguideError
 
@@ -53,10 +53,14 @@ def describe(location: StatsLocation) -> str:
     if not is_postgres(location):
         return str(location)
     parts = urlsplit(str(location))
-    if parts.password is None:
-        return str(location)
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}"))
+    if parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username or ''}@{host}")
+    # libpq also takes the password as a parameter: ?password=...
+    query = [
+        (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "password"
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @dataclass

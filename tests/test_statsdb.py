@@ -91,3 +91,11 @@ def test_without_psycopg_the_error_names_the_install_command(monkeypatch, tmp_pa
 
     with pytest.raises(StatsDbError, match=r"audioguide\[postgres\]"):
         create_app(tmp_path, stats_db="postgresql://localhost/stats", testing=True)
+
+
+def test_describe_never_shows_a_password() -> None:
+    from audioguide.statsdb import describe
+
+    assert describe("postgresql://u:pw@h:5432/db") == "postgresql://u@h:5432/db"
+    shown = describe("postgresql://u@h/db?password=s3cret&sslmode=require")
+    assert "s3cret" not in shown and "sslmode=require" in shown

@@ -22,6 +22,7 @@ from audioguide.build.narration import Assembly, NarrationJob
 from audioguide.published import (
     VERSIONED_NAME,
     FileRecord,
+    FileVerifier,
     Manifest,
     PublishedNarration,
     sha256_file,
@@ -106,11 +107,12 @@ class Publisher:
         """Move a worker's temp file to its content-addressed name beside it."""
         digest = sha256_file(staged)
         final = staged.with_name(versioned_name(stop_id, digest, staged.suffix))
-        if final.exists() and final.stat().st_size == staged.stat().st_size:
+        record = FileRecord(final.relative_to(self.audio_dir).as_posix(), staged.stat().st_size, digest)
+        if final.exists() and FileVerifier(self.audio_dir).holds(record, final):
             staged.unlink()  # the same bytes were published before (a reverted edit): keep those
         else:
-            os.replace(staged, final)
-        return FileRecord(final.relative_to(self.audio_dir).as_posix(), final.stat().st_size, digest)
+            os.replace(staged, final)  # a damaged file under that name is replaced, not trusted
+        return record
 
     def _keep_under_versioned_names(self, previous: PublishedNarration, stop_id: str) -> None:
         """Audio published before content-addressed names (audio/<lang>/<stop>.mp3) gets its
@@ -163,6 +165,8 @@ class Publisher:
             if (stop_id, lang) not in current:
                 self.manifest.remove(stop_id, lang)
                 removed.append(f"{stop_id} ({lang})")
+        if removed:
+            self.manifest.save()  # before deleting: a kill in between leaves no entry naming a lost file
         if not self.audio_dir.is_dir():
             return removed
         for folder in self.audio_dir.iterdir():

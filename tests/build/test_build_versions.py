@@ -85,3 +85,16 @@ def test_audio_published_before_versioned_names_moves_over(tmp_path: Path) -> No
     assert Manifest.load(audio).get("gate", "en").audio.path != "en/gate.mp3"
     answer = client.get(old_url)
     assert answer.status_code == 200 and answer.data == old_bytes
+
+
+def test_a_damaged_file_under_a_versioned_name_is_replaced(tmp_path: Path) -> None:
+    """The same bytes again get the same name; a file there that no longer holds them (same
+    size, damaged) is replaced, not trusted, so the next build repairs it."""
+    root = write_tour(tmp_path / "tour", languages=("en",), stops=STOPS)
+    runner = separate_runner()
+    build(runner, root, "--no-posters")
+    path = current_files(root / "audio")["en/gate.mp3"]
+    good = path.read_bytes()
+    path.write_bytes(good[:200] + bytes(b ^ 0xFF for b in good[200:210]) + good[210:])
+    build(runner, root, "--no-posters")
+    assert current_files(root / "audio")["en/gate.mp3"].read_bytes() == good
