@@ -1,4 +1,4 @@
-"""The stylesheet, script and icon: read once, served from memory under content-hashed URLs."""
+"""The stylesheet, script and icons: read (or drawn) once, served from memory under content-hashed URLs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioguide.web.bodies import Body
+from audioguide.web.icons import png_icons
 from audioguide.web.snapshot import media_type
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -62,5 +63,8 @@ class Assets:
             suffix = Path(name).suffix
             bodies[name] = Body.of(data, TYPES.get(suffix) or media_type(name))
             urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
+        for name, data in png_icons().items():  # home screens and lock screens want PNG (icons.py)
+            bodies[name] = Body.of(data, "image/png")
+            urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
         worker = Body.of(minify("sw.js", (folder / "sw.js").read_bytes()), TYPES[".js"])
-        return cls(bodies, urls, {urls[name]: bodies[name] for name in HASHED}, worker)
+        return cls(bodies, urls, {urls[name]: bodies[name] for name in urls}, worker)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from audioguide.tour.model import Stop
 from audioguide.web.assets import Assets
 from audioguide.web.bodies import Body
+from audioguide.web.icons import INSTALL_ONLY
 from audioguide.web.render import offline_list, render_home, render_not_found, render_stop, web_manifest
 from audioguide.web.snapshot import Site, Snapshot
 from audioguide.web.views import StopLink, StopView, stop_views
@@ -69,7 +70,7 @@ class PageCache:
     def offline_size(self, lang: str) -> int:
         """The size the home and stop pages announce for the offline tour: its media and assets.
         The pages' own few KB are left out: a page cannot contain its own size."""
-        files = [len(body.data) for body in self.assets.bodies.values()]
+        files = [len(body.data) for name, body in self.assets.bodies.items() if name not in INSTALL_ONLY]
         files += [f.bytes for view in self.views(lang).values() for f in view.files()]
         return sum(files)
 
@@ -98,7 +99,11 @@ class PageCache:
         if include_home:
             files.append({"url": f"/{lang}/", "bytes": len(self.home(lang).data)})
         files += [{"url": f"/{lang}/{stop.id}", "bytes": len(self.stop(stop, lang).data)} for stop in stops]
-        files += [{"url": assets.urls[name], "bytes": len(body.data)} for name, body in assets.bodies.items()]
+        files += [
+            {"url": assets.urls[name], "bytes": len(body.data)}
+            for name, body in assets.bodies.items()
+            if name not in INSTALL_ONLY
+        ]
         files.append({"url": f"/{lang}/manifest.webmanifest", "bytes": len(self.web_manifest(lang).data)})
         for view in self.views(lang).values():
             files += [{"url": f.url, "bytes": f.bytes} for f in view.files()]

@@ -169,6 +169,18 @@ def web_manifest(tour: Tour, assets: Assets, lang: str) -> Body:
         "display": "standalone",
         "background_color": "#151515",
         "theme_color": "#151515",
-        "icons": [{"src": assets.urls["icon.svg"], "sizes": "any", "type": "image/svg+xml"}],
+        # PNG first: iOS and older Androids ignore an SVG icon; the maskable one fills the
+        # shape a launcher crops to (a circle, a squircle) without cutting the drawing.
+        "icons": [
+            {"src": assets.urls["icon-192.png"], "sizes": "192x192", "type": "image/png"},
+            {"src": assets.urls["icon-512.png"], "sizes": "512x512", "type": "image/png"},
+            {
+                "src": assets.urls["icon-maskable-512.png"],
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+            {"src": assets.urls["icon.svg"], "sizes": "any", "type": "image/svg+xml"},
+        ],
     }
     return Body.of(json.dumps(document, ensure_ascii=False), "application/manifest+json")

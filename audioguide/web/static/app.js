@@ -293,7 +293,8 @@
     if (ms && window.MediaMetadata) {
       ms.metadata = new MediaMetadata({
         title: d.title, artist: d.tour, album: d.album,
-        artwork: [{ src: d.icon, sizes: "512x512", type: "image/svg+xml" }]
+        /* PNG or JPEG: iOS shows no SVG on the lock screen. The stop's photo, else the icon. */
+        artwork: (d.art ? [{ src: d.art, sizes: d.artSize }] : []).concat({ src: d.icon, sizes: "512x512", type: "image/png" })
       });
       var handlers = {
         play: function () { play.click(); },
