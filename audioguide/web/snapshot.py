@@ -249,6 +249,19 @@ def _photo(tour: Tour, built: PublishedImage, stop_id: str, verifier: FileVerifi
     return Photo(src, tuple(f for f in webp if f), offline)
 
 
+def _upright_size(path: Path) -> tuple[int, int]:
+    """A photo's size as shown (EXIF may say it was taken on its side), from its header only."""
+    from PIL import Image  # only for tours with photos
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            turned = image.getexif().get(0x0112) in (5, 6, 7, 8)  # Orientation: a quarter turn
+    except Exception:  # unreadable since `check`: no size rather than no page
+        return (0, 0)
+    return (height, width) if turned else (width, height)
+
+
 def _superseded_images(audio_dir: Path, tour: Tour, media: dict[str, MediaFile]) -> None:
     """Photo variants a rebuild replaced but keeps for a while, as _superseded does for audio."""
     stop_ids = {stop.id for stop in tour.stops}
@@ -305,7 +318,8 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                 if photo is None:  # not built yet, or changed since: the photo as staff gave it
                     url = f"/img/{digest[:HASH_LENGTH]}/{stop.id}/{path.name}"
                     mimetype = stop.config.image_type or media_type(path.name)
-                    photo = Photo(MediaFile(path, url, digest, stat.st_size, mimetype))
+                    size = _upright_size(path)  # width/height on the page: its room before it loads
+                    photo = Photo(MediaFile(path, url, digest, stat.st_size, mimetype, *size))
                     verifier.vouch(path, digest)
                 images[stop.id] = photo
                 for file in (photo.src, *photo.webp):

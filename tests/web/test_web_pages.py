@@ -332,7 +332,7 @@ def test_web_manifest_and_service_worker(client) -> None:
     assert manifest.headers["Content-Type"] == "application/manifest+json"
     data = manifest.get_json(force=True)
     assert data["start_url"] == "/ru/" and data["name"] == "Тестовый мемориал"
-    assert data["icons"][0]["type"] == "image/svg+xml"
+    assert {icon["type"] for icon in data["icons"]} == {"image/png", "image/svg+xml"}  # PNG for iOS
     worker = client.get("/sw.js")
     assert worker.status_code == 200 and "javascript" in worker.headers["Content-Type"]
     assert worker.headers["Cache-Control"] == "no-cache"

@@ -11,32 +11,13 @@ import re
 import urllib.request
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from audioguide.export import ExportOptions, export_site
-from audioguide.web import create_app
 from tests.helpers.web_fixtures import photo, publish_images, running_server
+from tests.web.conftest import ALTS
 
-ALTS = {"en": "The iron gate of the camp", "ru": "Железные ворота лагеря", "kk": "Лагерьдің темір қақпасы"}
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-@pytest.fixture
-def photo_tour(web_tour: Path) -> Path:
-    """The web tests' tour whose gate has a real 2000 x 1333 photo, built into variants."""
-    photo(web_tour / "stops" / "gate" / "photo.jpg", 2000, 1333)
-    stop_yaml = web_tour / "stops" / "gate" / "stop.yaml"
-    alts = ", ".join(f"{lang}: {text}" for lang, text in ALTS.items())
-    text = stop_yaml.read_text(encoding="utf-8").replace("image: photo.png", "image: photo.jpg")
-    stop_yaml.write_text(text + f"image_alt: {{{alts}}}\n", encoding="utf-8")
-    publish_images(web_tour)
-    return web_tour
-
-
-@pytest.fixture
-def photo_client(photo_tour: Path, tmp_path: Path):
-    return create_app(photo_tour, stats_db=tmp_path / "s.db", testing=True).test_client()
 
 
 def picture_of(page: str) -> tuple[list[tuple[str, int]], dict[str, str]]:
