@@ -36,6 +36,8 @@ def minify(name: str, data: bytes) -> bytes:
         data = _BLOCK_COMMENT.sub(b"", data)
         data = re.sub(rb"\s+", b" ", data)
         data = re.sub(rb" ?([{};,]) ?", rb"\1", data).strip()
+        # The last ";" of a block and the 0 of "0.5rem" say nothing: 135 bytes of the budget.
+        data = re.sub(rb"(?<![\w.])0\.(\d)", rb".\1", data.replace(b";}", b"}"))
         # "name: value" -> "name:value" inside declaration blocks only; selectors keep spaces.
         return re.sub(rb"\{[^{}]*\}", lambda block: block.group(0).replace(b": ", b":"), data)
     if name.endswith(".js"):
