@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import axe_violations, phone, shot
+from tests.helpers.browser import axe_violations, download_offline, phone, shot
 from tests.helpers.web_fixtures import running_server
 from tests.web.test_browser_visitor import CLS_OBSERVER, NARROW
 
@@ -51,3 +51,27 @@ def test_photo_keeps_its_room_and_passes_axe_at_320_px(browser, photo_tour: Path
         assert axe_violations(page) == []
         assert errors == []
         context.close()
+
+
+def test_offline_the_kept_width_stands_in_for_another(browser, photo_tour: Path, tmp_path) -> None:
+    """A tablet wants the 1440 px WebP; the offline tour keeps only the 960 one (a third of the
+    bytes): in airplane mode the service worker shows that one instead of a broken image."""
+    with running_server(photo_tour, tmp_path / "stats.sqlite3") as (base, server):
+        context, page, errors = phone(browser, {"width": 700, "height": 900})
+        page.goto(f"{base}/en/")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+        download_offline(page)
+        server.terminate()
+        server.wait(timeout=10)
+        context.set_offline(True)
+        page.goto(f"{base}/en/gate")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.photo'); return i.complete && i.naturalWidth > 0; }",
+            timeout=20_000,
+        )
+        assert page.evaluate("document.querySelector('.photo').currentSrc").endswith("/gate/1440.webp")
+        # Its pixels are the 960 px file's: the browser scales them by 1440 w for a 672 px slot.
+        assert page.evaluate("document.querySelector('.photo').naturalWidth") == round(960 * 672 / 1440)
+        shot(page, "photo-offline-700")
+        context.close()
+        assert not [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e]
