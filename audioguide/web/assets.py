@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 from audioguide.web.bodies import Body
@@ -29,20 +30,27 @@ def minify(name: str, data: bytes) -> bytes:
     Deliberately simple, hence the rules for static/*.css and *.js: comments are /* */ only,
     and no string or regular expression contains "/*" or spans lines; a regular expression
     literal holds no space and no quote (spaces around punctuation go outside quoted strings),
-    and no "a + +b" or "a / /re/" (tests/web/test_web_pages.py checks that the script parses).
+    and no "a + +b" or "a / /re/"; a line break goes only after { ; , or before } (tests/web/
+    test_web_pages.py checks that the minified scripts parse).
     """
     if name.endswith(".css"):
         data = _BLOCK_COMMENT.sub(b"", data)
         data = re.sub(rb"\s+", b" ", data)
-        data = re.sub(rb" ?([{};,]) ?", rb"\1", data).strip()
+        data = re.sub(rb" ?([{};,>]) ?", rb"\1", data).strip()
+        data = data.replace(b";}", b"}")  # the last declaration needs no semicolon
+        data = re.sub(rb"(?<![\w.])0\.(\d)", rb".\1", data)  # 0.5rem -> .5rem
         # "name: value" -> "name:value" inside declaration blocks only; selectors keep spaces.
         return re.sub(rb"\{[^{}]*\}", lambda block: block.group(0).replace(b": ", b":"), data)
     if name.endswith(".js"):
         data = _BLOCK_COMMENT.sub(b"", data)
         lines = (line.strip() for line in data.splitlines())
         code = b"\n".join(line for line in lines if line) + b"\n"
+        # A line break after { ; , or before } never ends a statement (ASI), so it can go.
+        code = re.sub(rb"([{;,])\n|\n(?=})", rb"\1", code)
         parts = _JS_STRING.split(code)  # odd items are the strings
-        return b"".join(part if i % 2 else _JS_SPACE.sub(rb"\1", part) for i, part in enumerate(parts))
+        # Outside strings: no spaces around punctuation, no ";" before "}" (ASI inserts it).
+        squeezed = (_JS_SPACE.sub(rb"\1", part).replace(b";}", b"}") for part in parts[::2])
+        return b"".join(part for pair in zip_longest(squeezed, parts[1::2], fillvalue=b"") for part in pair)
     return data
 
 
