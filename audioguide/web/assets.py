@@ -1,7 +1,9 @@
-"""The stylesheet, script and icon: read once, served from memory under content-hashed URLs."""
+"""The stylesheets, scripts and icon: read once, served from memory under content-hashed URLs;
+the stop page's one inline script and its CSP hash."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
@@ -14,8 +16,22 @@ from audioguide.web.snapshot import media_type
 STATIC_DIR = Path(__file__).parent / "static"
 # Served under /a/<hash>/<name>, cacheable for a year. sw.js is served at /sw.js instead: a
 # service worker's URL must stay the same, and its scope is the folder it is served from.
-HASHED = ("style.css", "app.js", "icon.svg")
+# lists.css: every page but the stop pages; plan.*: the site plan only.
+HASHED = ("style.css", "app.js", "icon.svg", "lists.css", "plan.css", "plan.js")
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+# The only inline script: in the stop page's <head>, it applies the transcript text size the
+# visitor chose (app.js keeps it in localStorage "ts") before the first paint, so the text does
+# not jump when the deferred app.js arrives. Allowed by its hash, not by 'unsafe-inline'; a
+# custom property set through the CSSOM is no inline style to the CSP.
+TEXT_SIZE_SCRIPT = (
+    'try{var s=localStorage.ts;if(s)document.documentElement.style.setProperty("--ts",s)}catch(e){}'
+)
+
+
+def script_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
 _BLOCK_COMMENT = re.compile(rb"/\*.*?\*/", re.DOTALL)
