@@ -372,7 +372,7 @@ def test_offline_list_covers_pages_audio_and_captions(client) -> None:
     "headers",
     [{}, {"Accept-Encoding": "gzip"}, {"Cookie": "lang=en"}, {"Cookie": "lang=ru; other=1"}],
 )
-@pytest.mark.parametrize("path", ["/en/gate", "/en/"])
+@pytest.mark.parametrize("path", ["/en/gate", "/en/", "/en/plan"])
 def test_fast_path_answers_exactly_like_flask(web_app, path, headers) -> None:
     """Rendered pages are answered by fastpath.py without Flask; the answer must not differ."""
     client = web_app.test_client()
