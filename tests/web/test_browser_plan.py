@@ -164,7 +164,7 @@ def test_text_size_is_remembered_and_applied_before_the_script(
         page.goto(f"{base}/en/gate")
         normal = page.evaluate(size)
         smaller, larger = page.locator('#tsize button[value="-1"]'), page.locator('#tsize button[value="1"]')
-        assert smaller.get_attribute("aria-label") == "Smaller text" and larger.is_visible()
+        assert smaller.get_attribute("aria-label") == "A− Smaller text" and larger.is_visible()
         larger.click()
         larger.click()
         assert page.evaluate(size) == pytest.approx(normal * 1.56, abs=0.1)

@@ -152,8 +152,9 @@ def test_text_size_control_on_stop_pages(client) -> None:
             r'<p class="tsize js-only" id="tsize" role="group" aria-label="[^"]+">.*?</p>', html
         )
         assert control, lang
-        assert f'value="-1" aria-label="{smaller}"' in control.group(0)
-        assert f'value="1" aria-label="{larger}"' in control.group(0)
+        # The visible "A−" and "A+" begin the names (WCAG 2.5.3: speech users say what they see).
+        assert f'value="-1" aria-label="A− {smaller}">A−</button>' in control.group(0)
+        assert f'value="1" aria-label="A+ {larger}">A+</button>' in control.group(0)
         # Applied in the head, before the transcript is drawn (no jump when app.js arrives).
         head = html.split("</head>")[0]
         assert f"<script>{TEXT_SIZE_SCRIPT}</script>" in head
