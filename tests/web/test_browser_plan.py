@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import axe_violations, phone, shot
+from tests.helpers.browser import axe_violations, download_offline, phone, shot
 from tests.helpers.web_fixtures import decorate_stop, running_server
 
 pytestmark = pytest.mark.browser
@@ -188,4 +188,23 @@ def test_text_size_is_remembered_and_applied_before_the_script(
         assert page.evaluate(size) == pytest.approx(normal * 0.89, abs=0.1)
         # No CSP report: the inline script ran by its hash (a refused one logs an error).
         assert not [e for e in errors if "app.js" not in e and "ERR_FAILED" not in e], errors
+        context.close()
+
+
+def test_the_plan_works_offline_after_the_download(browser, plan_tour: Path, tmp_path: Path) -> None:
+    """Airplane mode: the plan page, its stylesheet and script come from the downloaded tour."""
+    with running_server(plan_tour, tmp_path / "stats.sqlite3") as (base, server):
+        context, page, errors = phone(browser, locale="en-GB", permissions=["geolocation"], geolocation=WALL)
+        page.goto(f"{base}/en/")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+        download_offline(page)
+        server.terminate()
+        server.wait(timeout=10)
+        context.set_offline(True)
+        page.goto(f"{base}/en/plan")
+        assert page.locator(".plan-list a").count() == 2
+        fill = page.evaluate("getComputedStyle(document.querySelector('.marker circle:not(.halo)')).fill")
+        assert fill != "rgb(0, 0, 0)"  # plan.css is there (an unstyled circle is black)
+        assert _locate(page, "nearest stop") == "The nearest stop is 2. The wall."  # plan.js too
+        assert not [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e], errors
         context.close()
