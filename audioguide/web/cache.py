@@ -16,7 +16,15 @@ from audioguide.tour.model import Stop
 from audioguide.web.assets import Assets
 from audioguide.web.bodies import Body
 from audioguide.web.icons import INSTALL_ONLY
-from audioguide.web.render import offline_list, render_home, render_not_found, render_stop, web_manifest
+from audioguide.web.plan import Plan, site_plan
+from audioguide.web.render import (
+    offline_list,
+    render_home,
+    render_not_found,
+    render_plan,
+    render_stop,
+    web_manifest,
+)
 from audioguide.web.snapshot import Site, Snapshot
 from audioguide.web.views import StopLink, StopView, stop_views
 
@@ -67,6 +75,18 @@ class PageCache:
 
         return self._once(("home", lang), make)
 
+    def plan(self, lang: str) -> Plan | None:
+        """The site plan in `lang`; None when no stop has a location (then there is no page)."""
+        return self._once(("plan", lang), lambda: site_plan(self.views(lang).values()))
+
+    def plan_page(self, lang: str) -> Body | None:
+        plan = self.plan(lang)
+        if plan is None:
+            return None
+        return self._once(
+            ("plan-page", lang), lambda: render_plan(plan, self.snapshot.tour, self.assets, lang)
+        )
+
     def offline_size(self, lang: str) -> int:
         """The size the home and stop pages announce for the offline tour: its media and assets.
         The pages' own few KB are left out: a page cannot contain its own size."""
@@ -99,6 +119,9 @@ class PageCache:
         if include_home:
             files.append({"url": f"/{lang}/", "bytes": len(self.home(lang).data)})
         files += [{"url": f"/{lang}/{stop.id}", "bytes": len(self.stop(stop, lang).data)} for stop in stops]
+        plan = self.plan_page(lang)
+        if plan is not None:  # the plan works offline too (nothing in it comes from elsewhere)
+            files.append({"url": f"/{lang}/plan", "bytes": len(plan.data)})
         files += [
             {"url": assets.urls[name], "bytes": len(body.data)}
             for name, body in assets.bodies.items()

@@ -1,4 +1,5 @@
-"""Visitor pages: home, QR scans (/s/<id>), the typed stop number, stop pages, offline lists."""
+"""Visitor pages: home, QR scans (/s/<id>), the typed stop number, stop pages, the site plan,
+offline lists."""
 
 from __future__ import annotations
 
@@ -107,6 +108,16 @@ def typed_number() -> Response:
     if request.method == "GET":
         state().counter.record(stop.id, lang)
     return temporary_redirect(f"/{lang}/{stop.id}")
+
+
+@bp.get("/<lang>/plan")
+def plan(lang: str) -> Response:
+    """The site plan: only when a stop has a location (a stop cannot be called "plan")."""
+    cache = page_cache()
+    body = cache.plan_page(lang) if lang in cache.snapshot.tour.languages else None
+    if body is None:
+        return not_found_page()
+    return page_response(cache, body, lang)
 
 
 @bp.get("/<lang>/<stop_id>")

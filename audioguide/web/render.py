@@ -18,8 +18,9 @@ from markupsafe import Markup
 from audioguide.i18n import translate
 from audioguide.published import TranscriptBlock
 from audioguide.tour.model import Tour
-from audioguide.web.assets import Assets
+from audioguide.web.assets import TEXT_SIZE_SCRIPT, Assets
 from audioguide.web.bodies import Body
+from audioguide.web.plan import Plan, format_distance
 from audioguide.web.snapshot import Snapshot
 from audioguide.web.views import StopLink, StopView
 
@@ -67,6 +68,8 @@ def _common(tour: Tour, assets: Assets, lang: str, page: str, switch_path: str) 
         "t": partial(translate, lang),
         "minutes": partial(format_minutes, lang=lang),
         "asset": assets.urls.__getitem__,
+        # The site plan (/<lang>/plan) exists when a stop has a location; pages link to it.
+        "has_plan": any(stop.config.location is not None for stop in tour.stops),
         "switch": [
             {
                 "code": code,
@@ -112,6 +115,7 @@ def render_stop(view: StopView, tour: Tour, assets: Assets, offline_bytes: int) 
         blocks=transcript_blocks(view.blocks),
         prev=view.previous,
         next=view.next,
+        text_size_script=Markup(TEXT_SIZE_SCRIPT),  # a constant, allowed by its hash in the CSP
     )
     return Body.of(html, HTML)
 
@@ -141,6 +145,17 @@ def render_not_found(
         **_common(tour, assets, lang, "error", ""),
         message=message,
         stops=stops,  # "choose a stop from the list": the list is on the page
+    )
+    return Body.of(html, HTML)
+
+
+def render_plan(plan: Plan, tour: Tour, assets: Assets, lang: str) -> Body:
+    html = render_template(
+        "plan.html",
+        **_common(tour, assets, lang, "plan", "plan"),
+        plan=plan,
+        scale_text=format_distance(plan.scale_m, lang),
+        projection=" ".join(f"{value:.9g}" for value in plan.projection),
     )
     return Body.of(html, HTML)
 

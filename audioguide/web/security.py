@@ -1,13 +1,14 @@
 """Headers every response carries, and cross-origin reads for the API and the media.
 
-The pages load nothing from another origin and run no inline script, so the policy can be
-strict: only this site's own files, no plugins, no framing, no inline code.
+The pages load nothing from another origin and run no inline script but one, named by its hash,
+so the policy can be strict: only this site's own files, no plugins, no framing.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from audioguide.web.assets import TEXT_SIZE_SCRIPT, script_hash
 from audioguide.web.beacon import SCANS_PATH
 
 
@@ -17,7 +18,7 @@ def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
     return "; ".join(
         [
             "default-src 'none'",
-            "script-src 'self'",
+            f"script-src 'self' {script_hash(TEXT_SIZE_SCRIPT)}",
             "style-src 'self'",
             "img-src 'self'",
             "media-src 'self'",
@@ -39,7 +40,8 @@ def security_headers(connect_to: tuple[str, ...] = ()) -> tuple[tuple[str, str],
         # Links in narrations may lead elsewhere; they must not tell which stop a visitor was at.
         ("Referrer-Policy", "no-referrer"),
         ("X-Frame-Options", "DENY"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        # The site plan's "Where am I?" asks for the position (after a tap): this site only.
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
     )
 

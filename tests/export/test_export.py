@@ -22,6 +22,7 @@ from tests.helpers.web_fixtures import published_file
 SAME = (
     "/<lang>/",
     "/<lang>/<stop_id>",  # by id; an alias is a redirect, below
+    "/<lang>/plan",  # the site plan: 'gate' has a location
     "/<lang>/manifest.webmanifest",
     "/offline/<lang>.json",
     "/sw.js",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from audioguide.web import create_app
+from audioguide.web.assets import STATIC_DIR, Assets
 from audioguide.web.negotiation import choose_language
 from tests.helpers.web_fixtures import published_file
 
@@ -268,10 +271,23 @@ def test_stop_page_weight_under_30_kb(client) -> None:
     assert total < 30_000, total
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is needed to parse the scripts")
+def test_minified_scripts_still_parse(tmp_path) -> None:
+    """assets.minify drops line breaks and semicolons by rules of its own: node must still
+    read every script as the browser gets it (a syntax error would silently disable app.js)."""
+    assets = Assets.load()
+    bodies = {name: body.data for name, body in assets.bodies.items() if name.endswith(".js")}
+    bodies["sw.js"] = assets.service_worker.data
+    for name, data in bodies.items():
+        script = tmp_path / name
+        script.write_bytes(data)
+        checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
+        assert checked.returncode == 0, (name, checked.stderr)
+        assert len(data) < len((STATIC_DIR / name).read_bytes()) * 0.75, name
+
+
 def test_demo_tour_stop_pages_under_30_kb(tmp_path, media_maker) -> None:
     """Every page of the real demo tour (ALZHIR), with its player, in every language."""
-    import shutil
-
     repo = Path(__file__).resolve().parents[2]
     if not (repo / "tour.yaml").is_file():
         pytest.skip("no demo tour in this checkout")
@@ -356,7 +372,7 @@ def test_offline_list_covers_pages_audio_and_captions(client) -> None:
     "headers",
     [{}, {"Accept-Encoding": "gzip"}, {"Cookie": "lang=en"}, {"Cookie": "lang=ru; other=1"}],
 )
-@pytest.mark.parametrize("path", ["/en/gate", "/en/"])
+@pytest.mark.parametrize("path", ["/en/gate", "/en/", "/en/plan"])
 def test_fast_path_answers_exactly_like_flask(web_app, path, headers) -> None:
     """Rendered pages are answered by fastpath.py without Flask; the answer must not differ."""
     client = web_app.test_client()

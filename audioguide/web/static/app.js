@@ -312,6 +312,23 @@
     if (session.take("autoplay") === location.pathname) play.click();
   }
 
+  /* ---- the transcript's text size: 4 steps, remembered as "ts"; assets.TEXT_SIZE_SCRIPT
+     applies it in the head before the first paint (no jump when this script arrives) ---- */
+  function textSize() {
+    var box = $("tsize"), steps = [0.89, 1, 1.22, 1.56];
+    if (!box) return;
+    var b = box.children, i = steps.indexOf(parseFloat(store.get("ts")));
+    function set(n) {
+      i = Math.max(0, Math.min(3, n));
+      root.style.setProperty("--ts", steps[i]);
+      store.set("ts", steps[i]);
+      b[0].setAttribute("aria-disabled", i < 1);
+      b[1].setAttribute("aria-disabled", i > 2);
+    }
+    set(i < 0 ? 1 : i);
+    box.onclick = function (e) { if (e.target.value) set(i + Number(e.target.value)); };
+  }
+
   /* ---- the keypad: big digits for visitors who cannot scan ---- */
   function keypad() {
     var pad = $("pad"), input = $("stop-number");
@@ -440,7 +457,7 @@
   /* The language this visitor reads, for the next QR scan on a static copy of the site, which
      has no server to read the lang cookie (audioguide export: the /s/<id> pages). */
   if (body.dataset.page === "stop" || body.dataset.page === "home") store.set("lang", body.dataset.lang);
-  if (body.dataset.page === "stop") player();
+  if (body.dataset.page === "stop") { player(); textSize(); }
   doc.querySelectorAll(".tick").forEach(function (tick) { tick.hidden = !store.get("heard:" + tick.dataset.stop); });
   keypad();
   offline();
