@@ -294,7 +294,7 @@
       ms.metadata = new MediaMetadata({
         title: d.title, artist: d.tour, album: d.album,
         /* PNG or JPEG: iOS shows no SVG on the lock screen. The stop's photo, else the icon. */
-        artwork: (d.art ? [{ src: d.art, sizes: d.artSize }] : []).concat({ src: d.icon, sizes: "512x512", type: "image/png" })
+        artwork: (d.art ? [{ src: d.art }] : []).concat({ src: d.icon, sizes: "512x512" })
       });
       var handlers = {
         play: function () { play.click(); },
