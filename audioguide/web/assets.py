@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
@@ -46,12 +47,27 @@ def minify(name: str, data: bytes) -> bytes:
     return data
 
 
+def csp_hash(source: bytes) -> str:
+    """A Content-Security-Policy source that allows exactly this inline <style> (CSP3)."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(source).digest()).decode()}'"
+
+
+def packaged_style() -> bytes:
+    """The stylesheet as served, the same bytes whether it is linked or inlined in a page."""
+    return minify("style.css", (STATIC_DIR / "style.css").read_bytes())
+
+
 @dataclass(frozen=True)
 class Assets:
     bodies: dict[str, Body]  # name -> body
     urls: dict[str, str]  # name -> /a/<hash>/<name>
     by_url: dict[str, Body]
     service_worker: Body
+
+    @property
+    def style(self) -> str:
+        """The stylesheet's text, for the pages that carry it inline (security.py allows its hash)."""
+        return self.bodies["style.css"].data.decode()
 
     @classmethod
     def load(cls, folder: Path = STATIC_DIR) -> Assets:

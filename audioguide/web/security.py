@@ -1,14 +1,19 @@
 """Headers every response carries, and cross-origin reads for the API and the media.
 
 The pages load nothing from another origin and run no inline script, so the policy can be
-strict: only this site's own files, no plugins, no framing, no inline code.
+strict: only this site's own files, no plugins, no framing, no inline code except one: the
+stylesheet itself, inline in the page a first QR scan gets (pages.py), allowed by its SHA-256
+(computed once, at start, from the same bytes the page carries).
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from audioguide.web.assets import csp_hash, packaged_style
 from audioguide.web.beacon import SCANS_PATH
+
+STYLE_HASH = csp_hash(packaged_style())
 
 
 def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
@@ -18,7 +23,7 @@ def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
         [
             "default-src 'none'",
             "script-src 'self'",
-            "style-src 'self'",
+            f"style-src 'self' {STYLE_HASH}",
             "img-src 'self'",
             "media-src 'self'",
             " ".join(["connect-src 'self'", *connect_to]),

@@ -26,6 +26,7 @@
   doc.addEventListener("keydown", function (e) { if (e.key === "Tab") root.classList.add("keys"); });
   doc.addEventListener("pointerdown", function () { root.classList.remove("keys"); });
 
+  function idle(f) { addEventListener("load", function () { (window.requestIdleCallback || setTimeout)(f); }); }
   function fmt(s) {
     s = Math.max(0, Math.floor(s || 0));
     var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, r = String(s % 60).padStart(2, "0");
@@ -104,6 +105,9 @@
       store.set("rate", String(r));
     }
     setRate(rates.indexOf(rate) >= 0 ? rate : 1);
+    /* Once the page is idle, the audio's first bytes (not with data saver on): Play then sounds
+       without waiting for the network. Nothing plays before the visitor presses Play. */
+    if (!(navigator.connection && navigator.connection.saveData)) idle(function () { if (audio.preload === "none") audio.preload = "metadata"; });
 
     /* resume where the visitor stopped */
     var saved = parseFloat(store.get(key));
@@ -433,6 +437,14 @@
     }).catch(function () { /* offline or weak signal: try another time */ });
   }
 
+  /* Opened at a QR code's address (/s/<id>, the same page): the address bar shows the page's
+     own address, so reload, sharing and back use it (and a reload counts no second scan). */
+  var canonical = doc.querySelector('link[rel="canonical"]');
+  if (canonical) history.replaceState(null, "", canonical.href);
+  /* A few seconds after the page is idle (the audio's first bytes go first): the stylesheet a
+     first scan got inline, into the phone's cache for the next pages. */
+  var css = doc.querySelector("style[data-css]");
+  if (css) idle(function () { setTimeout(function () { fetch(css.dataset.css).catch(function () {}); }, 3000); });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
   }
