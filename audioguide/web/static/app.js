@@ -26,7 +26,6 @@
   doc.addEventListener("keydown", function (e) { if (e.key === "Tab") root.classList.add("keys"); });
   doc.addEventListener("pointerdown", function () { root.classList.remove("keys"); });
 
-  function idle(f) { addEventListener("load", function () { (window.requestIdleCallback || setTimeout)(f); }); }
   function fmt(s) {
     s = Math.max(0, Math.floor(s || 0));
     var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, r = String(s % 60).padStart(2, "0");
@@ -66,7 +65,7 @@
     audio.removeAttribute("controls");
     function fit() { box.classList.toggle("tall", ui.offsetHeight > innerHeight * 0.4); }
     fit();
-    window.addEventListener("resize", fit);
+    addEventListener("resize", fit);
 
     /* Loading, failure and the end are said in words, in a live region. */
     function say(text, error) {
@@ -105,9 +104,6 @@
       store.set("rate", String(r));
     }
     setRate(rates.indexOf(rate) >= 0 ? rate : 1);
-    /* Once the page is idle, the audio's first bytes (not with data saver on): Play then sounds
-       without waiting for the network. Nothing plays before the visitor presses Play. */
-    if (!(navigator.connection && navigator.connection.saveData)) idle(function () { if (audio.preload === "none") audio.preload = "metadata"; });
 
     /* resume where the visitor stopped */
     var saved = parseFloat(store.get(key));
@@ -201,7 +197,7 @@
         if (status.textContent === d.nextSoon) say(d.ended);
       });
     }
-    window.addEventListener("pagehide", function () { save(true); });
+    addEventListener("pagehide", function () { save(true); });
 
     /* only one stop plays at a time, across tabs */
     var me = Math.random().toString(36).slice(2), channel = null;
@@ -209,7 +205,7 @@
       channel = new BroadcastChannel("audioguide-player");
       channel.onmessage = function (e) { if (e.data && e.data.playing !== me) audio.pause(); };
     } else {
-      window.addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
+      addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
     }
     function announce() {
       if (channel) channel.postMessage({ playing: me });
@@ -245,7 +241,7 @@
       if (audio.paused) play.click();
     }
     ["wheel", "touchmove"].forEach(function (type) {
-      window.addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
+      addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
     });
     function cueAt(t) {
       var lo = 0, hi = cues.length - 1, found = -1;
@@ -441,10 +437,21 @@
      own address, so reload, sharing and back use it (and a reload counts no second scan). */
   var canonical = doc.querySelector('link[rel="canonical"]');
   if (canonical) history.replaceState(null, "", canonical.href);
-  /* A few seconds after the page is idle (the audio's first bytes go first): the stylesheet a
-     first scan got inline, into the phone's cache for the next pages. */
-  var css = doc.querySelector("style[data-css]");
-  if (css) idle(function () { setTimeout(function () { fetch(css.dataset.css).catch(function () {}); }, 3000); });
+  /* Once the page is idle:
+     - the audio's first bytes (Chromium: about 96 KB, its first three 32 KB blocks), unless data
+       saver is on, so that Play sounds without waiting for the network (on a weak signal that
+       wait is a round trip and the first block: over a second). preload="metadata" is the
+       browser's own way: nothing plays before Play is pressed, and playing goes on from the
+       bytes already there;
+     - a few seconds later, the stylesheet a first scan got inline (pages.scan), into the
+       phone's cache for the next pages. */
+  addEventListener("load", function () {
+    (window.requestIdleCallback || setTimeout)(function () {
+      var audio = $("audio"), css = doc.querySelector("style[data-css]");
+      if (audio && audio.paused && !(navigator.connection || {}).saveData) audio.preload = "metadata";
+      if (css) setTimeout(function () { fetch(css.dataset.css).catch(function () {}); }, 3000);
+    });
+  });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
   }
