@@ -44,6 +44,8 @@ def minify(name: str, data: bytes) -> bytes:
         data = _BLOCK_COMMENT.sub(b"", data)
         lines = (line.strip() for line in data.splitlines())
         code = b"\n".join(line for line in lines if line) + b"\n"
+        # A line break after ";", "{" or "," ends nothing (no semicolon is inserted there).
+        code = re.sub(rb"([;{,])\n", rb"\1", code)
         parts = _JS_STRING.split(code)  # odd items are the strings
         return b"".join(part if i % 2 else _JS_SPACE.sub(rb"\1", part) for i, part in enumerate(parts))
     return data

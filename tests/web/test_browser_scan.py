@@ -72,3 +72,18 @@ def test_data_saver_keeps_the_audio_unloaded(browser, web_tour: Path, tmp_path: 
         page.wait_for_function(f"() => {AUDIO}.currentTime > 0.5", timeout=10_000)
         assert not errors, errors
         context.close()
+
+
+def test_a_failed_warm_up_says_nothing_until_play(browser, web_tour: Path, tmp_path: Path) -> None:
+    with running_server(web_tour, tmp_path / "stats.sqlite3") as (base, _):
+        context, page, _ = phone(browser, locale="en-GB")  # expects failed loads
+        context.route("**/*.mp3", lambda route: route.abort())  # the signal drops
+        page.goto(f"{base}/s/gate")
+        page.wait_for_function(f"() => {AUDIO}.preload === 'metadata' && !!{AUDIO}.error")
+        assert page.text_content("#status") == "" and page.text_content("#play-label") == "Play"
+        page.click("#play")  # now it is said, and Play tries again
+        page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
+        context.unroute("**/*.mp3")
+        page.click("#play")
+        page.wait_for_function(f"() => {AUDIO}.currentTime > 0.3", timeout=10_000)
+        context.close()

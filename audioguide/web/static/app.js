@@ -57,7 +57,7 @@
     var play = $("play"), label = $("play-label"), seek = $("seek"), cur = $("cur"), dur = $("dur");
     var key = "pos:" + body.dataset.lang + "/" + body.dataset.stop;
     var duration = parseFloat(audio.dataset.duration) || 0;
-    var pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
+    var asked = false, pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
     var rates = [1, 1.25, 1.5, 0.75], rate = parseFloat(store.get("rate")) || 1;
     var status = $("status"), auto = $("autonext"), stay = $("stay"), timer = 0;
 
@@ -123,6 +123,7 @@
 
     play.addEventListener("click", function () {
       if (audio.paused) {
+        asked = true;
         if (audio.error) {  /* a failed load is tried again from the same place */
           if (pending === null) pending = audio.currentTime;
           audio.load();
@@ -153,6 +154,8 @@
     audio.addEventListener("waiting", function () { if (!audio.paused) say(d.loading); });
     audio.addEventListener("playing", function () { say(""); });
     audio.addEventListener("error", function () {
+      /* A failed warm-up (preload, once the page is idle) is said only if Play is pressed. */
+      if (!asked) return;
       box.classList.remove("playing");
       label.textContent = d.play;
       say(navigator.onLine === false ? d.offline : d.failed, true);
