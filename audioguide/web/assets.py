@@ -30,7 +30,7 @@ def minify(name: str, data: bytes) -> bytes:
     Deliberately simple, hence the rules for static/*.css and *.js: comments are /* */ only,
     and no string or regular expression contains "/*" or spans lines; a regular expression
     literal holds no space and no quote (spaces around punctuation go outside quoted strings),
-    and no "a + +b" or "a / /re/" (tests/web/test_web_pages.py checks that the script parses).
+    and no "a + +b" or "a / /re/" (tests/web/test_web_scan.py checks that the scripts parse).
     """
     if name.endswith(".css"):
         data = _BLOCK_COMMENT.sub(b"", data)

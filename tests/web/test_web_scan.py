@@ -6,9 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import shutil
 import sqlite3
+import subprocess
+
+import pytest
 
 from audioguide.web import create_app
+from audioguide.web.assets import STATIC_DIR, minify
 from audioguide.web.state import page_cache
 
 STYLE = re.compile(r'<style data-css="(/a/[^"]+/style\.css)">(.*?)</style>', re.DOTALL)
@@ -87,3 +92,16 @@ def test_scan_page_weight_counts_the_stylesheet_once(client) -> None:
     for url in re.findall(rb' (?:href|src)="(/a/[^"]+\.(?:css|js))"', html):
         total += len(client.get(url.decode()).data)  # app.js; style.css only as data-css, not here
     assert b"<style" in html and total < 30_000, total
+
+
+@pytest.mark.parametrize("name", ["app.js", "sw.js"])
+def test_minified_scripts_still_parse(name, tmp_path) -> None:
+    """The minifier (assets.minify) joins lines and drops spaces; node must still parse the result
+    (a script that does not parse would leave every page without its player)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = tmp_path / name
+    script.write_bytes(minify(name, (STATIC_DIR / name).read_bytes()))
+    result = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
