@@ -1,20 +1,47 @@
 """First sound on a weak signal: scan -> first paint, tap -> sound, scan -> sound.
 
-    python bench/first_sound.py [--runs 3] [--stop welcome]
+    python bench/first_sound.py [--runs 3] [--stop welcome] [--repo OTHER --repo .]
+                                [--profile "Slow 3G"] [--link shared|per-connection] [--trace]
 
 Serves a copy of the demo tour (synthetic 128 kbit/s audio, as bench/serve.py) with
-`audioguide serve`, and puts a small asyncio TCP proxy on 127.0.0.1 in front of it that delays
-and rate-limits both directions, like a phone's network (DevTools' presets):
+`audioguide serve` of each --repo checkout (its own package, by PYTHONPATH; same tour, same
+audio bytes), warms each server (a live server has rendered its pages), and puts a small asyncio
+TCP proxy on 127.0.0.1 in front of it that delays and rate-limits both directions, like a
+phone's network (DevTools' presets):
 - Slow 3G: 400 ms round trip, 400 kbit/s each way;
 - Fast 3G: 150 ms round trip, 1.6 Mbit/s each way;
 - and the loopback unthrottled, for reference.
-(The TCP handshake with the proxy is not delayed: a new connection costs one round trip less
-than on a phone.)
+The rate is one link shared by all connections (the page, its script, the service worker, the
+audio compete, as on a phone's radio and in DevTools); --link per-connection gives each
+connection its own rate, as this bench did before. The TCP handshake with the proxy is not
+delayed: a new connection costs one round trip less than on a phone.
 Each run is a fresh Chromium context (nothing cached, no service worker), as a first scan is:
-- scan -> first paint: the QR code's /s/<id> (a redirect) to first-contentful-paint;
+- scan -> paint: the QR code's /s/<id> to first-contentful-paint;
 - tap -> sound: Play pressed as soon as the script has run, to the audio's "playing" event;
-- scan -> sound: the same "playing" event from the start of the scan (no reaction time).
-Prints the medians of --runs runs as a table. Nothing is asserted; no optimisation is made.
+- scan -> sound: the same "playing" event from the start of the scan (no reaction time);
+- read,tap -> sound: another run, Play pressed --reading seconds (3) after the script has run,
+  as a visitor who reads the title first;
+- KB: bytes the phone received until the sound (tap at once).
+Runs of the checkouts are interleaved. Prints the medians of --runs runs. Nothing is asserted.
+
+Measured 2026-11-30 on the shared 2-core machine (load average 8 to 14 from other work, so
+the figures are noisy), --runs 3, 08d54ac (main: /s/ redirects, linked stylesheet, audio
+preload="none") against the scan answered with the page (CSS inline for a new phone, audio
+preload="metadata" once idle), `--repo /work/wt-h15-base --repo .`:
+
+    link            network  checkout   scan->paint tap->sound scan->sound read,tap->sound  KB
+    shared          Fast 3G  main              1648        474        2475             496  60
+    shared          Fast 3G  this               616        500        1568               6  63
+    shared          Slow 3G  main              1596       1159        3142            1200  56
+    shared          Slow 3G  this               892       1184        2701              20  55
+    per-connection  Fast 3G  main               908        416        1300             393  63
+    per-connection  Fast 3G  this               548        467        1314              16  63
+    per-connection  Slow 3G  main              1744       1150        2933            1179  56
+    per-connection  Slow 3G  this               696       1164        2612               5  55
+
+Tap -> sound with Play pressed at once stays about a round trip plus 0.75 s on Slow 3G: the audio
+is not there yet, and Chromium does not start before it holds its first blocks (its preload
+stops at byte 98304, three 32 KiB blocks). A visitor who reads for a moment finds them there.
 """
 
 from __future__ import annotations
