@@ -1,5 +1,5 @@
 """The stylesheets, scripts and icons: read (or drawn) once, served from memory under
-content-hashed URLs; the stop page's one inline script and its CSP hash."""
+content-hashed URLs; the stop page's one inline script, and the CSP hashes of what is inline."""
 
 from __future__ import annotations
 
@@ -29,10 +29,6 @@ TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf
 TEXT_SIZE_SCRIPT = (
     'try{var s=localStorage.ts;if(s)document.documentElement.style.setProperty("--ts",s)}catch(e){}'
 )
-
-
-def script_hash(script: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
 
 
 _BLOCK_COMMENT = re.compile(rb"/\*.*?\*/", re.DOTALL)
@@ -71,12 +67,27 @@ def minify(name: str, data: bytes) -> bytes:
     return data
 
 
+def csp_hash(source: bytes) -> str:
+    """A Content-Security-Policy source that allows exactly this inline <style> or <script>."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(source).digest()).decode()}'"
+
+
+def packaged_style() -> bytes:
+    """The stylesheet as served, the same bytes whether it is linked or inlined in a page."""
+    return minify("style.css", (STATIC_DIR / "style.css").read_bytes())
+
+
 @dataclass(frozen=True)
 class Assets:
     bodies: dict[str, Body]  # name -> body
     urls: dict[str, str]  # name -> /a/<hash>/<name>
     by_url: dict[str, Body]
     service_worker: Body
+
+    @property
+    def style(self) -> str:
+        """The stylesheet's text, for the pages that carry it inline (security.py allows its hash)."""
+        return self.bodies["style.css"].data.decode()
 
     @classmethod
     def load(cls, folder: Path = STATIC_DIR) -> Assets:

@@ -18,6 +18,7 @@ from audioguide.web.bodies import Body
 from audioguide.web.icons import INSTALL_ONLY
 from audioguide.web.plan import Plan, site_plan
 from audioguide.web.render import (
+    ScanPage,
     offline_list,
     render_home,
     render_not_found,
@@ -61,12 +62,12 @@ class PageCache:
     def view(self, stop: Stop, lang: str) -> StopView:
         return self.views(lang)[stop.id]
 
-    def stop(self, stop: Stop, lang: str) -> Body:
+    def stop(self, stop: Stop, lang: str, scan: ScanPage | None = None) -> Body:
         def make() -> Body:
             size = self.offline_size(lang)
-            return render_stop(self.view(stop, lang), self.snapshot.tour, self.assets, size)
+            return render_stop(self.view(stop, lang), self.snapshot.tour, self.assets, size, scan)
 
-        return self._once(("stop", lang, stop.id), make)
+        return self._once(("stop", lang, stop.id, scan), make)
 
     def home(self, lang: str) -> Body:
         def make() -> Body:

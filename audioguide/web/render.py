@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -25,6 +26,14 @@ from audioguide.web.snapshot import Snapshot
 from audioguide.web.views import StopLink, StopView
 
 HTML = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """A stop page as the QR code's address (/s/<id>) answers it: it names its canonical address
+    (/<lang>/<id>), and a phone new to the site gets the stylesheet inline (see pages.scan)."""
+
+    inline_style: bool
 
 
 def format_time(seconds: float | None) -> str:
@@ -60,10 +69,14 @@ def tour_title(tour: Tour, lang: str) -> str:
     return tour.config.title.get(lang) or tour.config.title.get(tour.default_language, "")
 
 
-def _common(tour: Tour, assets: Assets, lang: str, page: str, switch_path: str) -> dict[str, Any]:
+def _common(
+    tour: Tour, assets: Assets, lang: str, page: str, switch_path: str, *, inline_style: bool = False
+) -> dict[str, Any]:
     return {
         "lang": lang,
         "page": page,
+        # Markup: the bytes must stay exactly those whose hash the CSP allows (security.py).
+        "inline_style": Markup(assets.style) if inline_style else None,
         "tour_title": tour_title(tour, lang),
         "t": partial(translate, lang),
         "minutes": partial(format_minutes, lang=lang),
@@ -97,10 +110,16 @@ def transcript_blocks(transcript: Iterable[TranscriptBlock]) -> list[dict[str, A
     return blocks
 
 
-def render_stop(view: StopView, tour: Tour, assets: Assets, offline_bytes: int) -> Body:
+def render_stop(
+    view: StopView, tour: Tour, assets: Assets, offline_bytes: int, scan: ScanPage | None = None
+) -> Body:
+    """The stop's page; `scan`: the variant answered at its QR code's address (pages.scan)."""
     html = render_template(
         "stop.html",
-        **_common(tour, assets, view.lang, "stop", view.stop.id),
+        **_common(
+            tour, assets, view.lang, "stop", view.stop.id, inline_style=bool(scan and scan.inline_style)
+        ),
+        canonical=f"/{view.lang}/{view.stop.id}" if scan else None,
         offline_size=format_megabytes(offline_bytes, view.lang),
         stop=view.stop,
         title=view.title,

@@ -47,20 +47,27 @@ def _lang_tour(make_tour, media_maker) -> Path:
     return root
 
 
-def test_scan_redirect_follows_negotiation_order(make_tour, media_maker, tmp_path) -> None:
+def scanned(response) -> str:
+    """Where a scan's page says it lives: its canonical address (/<lang>/<id>)."""
+    assert response.status_code == 200
+    return re.search(r'<link rel="canonical" href="([^"]+)">', response.get_data(as_text=True)).group(1)
+
+
+def test_scan_follows_negotiation_order(make_tour, media_maker, tmp_path) -> None:
     app = create_app(_lang_tour(make_tour, media_maker), stats_db=tmp_path / "s.db", testing=True)
-    client = app.test_client()
-    assert client.get("/s/gate").headers["Location"] == "/kk/gate"  # the tour's default
-    response = client.get("/s/gate", headers={"Accept-Language": "en-US,en;q=0.9"})
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/en/gate"
-    assert response.headers["Cache-Control"] == "no-store"
-    assert "Accept-Language" in response.headers["Vary"]
+    fresh, client = app.test_client(use_cookies=False), app.test_client()  # a new phone each time
+    assert scanned(fresh.get("/s/gate")) == "/kk/gate"  # the tour's default
+    response = fresh.get("/s/gate", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert scanned(response) == "/en/gate" and '<html lang="en"' in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert {"Cookie", "Accept-Language", "Accept-Encoding"} <= {
+        v.strip() for v in response.headers["Vary"].split(",")
+    }
     # Visiting a page in Russian is remembered for the next scan, over Accept-Language...
     client.get("/ru/wall")
-    assert client.get("/s/gate", headers={"Accept-Language": "en"}).headers["Location"] == "/ru/gate"
+    assert scanned(client.get("/s/gate", headers={"Accept-Language": "en"})) == "/ru/gate"
     # ...and ?lang= on a scan beats the remembered choice.
-    assert client.get("/s/gate?lang=en").headers["Location"] == "/en/gate"
+    assert scanned(client.get("/s/gate?lang=en")) == "/en/gate"
 
 
 def test_language_cookie_holds_only_the_code(client) -> None:
@@ -188,10 +195,10 @@ def test_missing_translation_falls_back_with_a_lang_attribute(make_tour, media_m
 
 
 def test_aliases_resolve_to_the_current_id(client) -> None:
-    assert client.get("/s/entrance?lang=en").headers["Location"] == "/en/gate"
+    assert scanned(client.get("/s/entrance?lang=en")) == "/en/gate"
     response = client.get("/en/entrance")
     assert response.status_code == 301 and response.headers["Location"] == "/en/gate"
-    assert client.get("/s/GATE?lang=en").headers["Location"] == "/en/gate"
+    assert scanned(client.get("/s/GATE?lang=en")) == "/en/gate"
 
 
 @pytest.mark.parametrize(
@@ -302,11 +309,16 @@ def test_demo_tour_stop_pages_under_30_kb(tmp_path, media_maker) -> None:
         len(client.get(url.decode()).data)
         for url in re.findall(rb'(?:href|src)="(/a/[^"]+\.(?:css|js))"', first)
     )
+    # A new phone's scan: the stylesheet inline, counted once, with the script.
+    fresh = client.application.test_client(use_cookies=False)
+    script = sum(len(client.get(url.decode()).data) for url in re.findall(rb'src="(/a/[^"]+\.js)"', first))
     for lang in (item["code"] for item in tour["languages"]):
         for stop in tour["stops"]:
             html = client.get(f"/{lang}/{stop['id']}").data
             assert b"<audio" in html
             assert len(html) + assets < 30_000, (lang, stop["id"], len(html), assets)
+            scan = fresh.get(f"/s/{stop['id']}?lang={lang}").data
+            assert b"<style" in scan and len(scan) + script < 30_000, (lang, stop["id"], len(scan))
 
 
 def test_rebuild_is_seen_without_restart(web_tour: Path, media_maker, tmp_path) -> None:

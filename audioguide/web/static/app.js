@@ -57,7 +57,7 @@
     var play = $("play"), label = $("play-label"), seek = $("seek"), cur = $("cur"), dur = $("dur");
     var key = "pos:" + body.dataset.lang + "/" + body.dataset.stop;
     var duration = parseFloat(audio.dataset.duration) || 0;
-    var pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
+    var asked = false, pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
     var rates = [1, 1.25, 1.5, 0.75], rate = parseFloat(store.get("rate")) || 1;
     var status = $("status"), auto = $("autonext"), stay = $("stay"), timer = 0;
 
@@ -65,7 +65,7 @@
     audio.removeAttribute("controls");
     function fit() { box.classList.toggle("tall", ui.offsetHeight > innerHeight * 0.4); }
     fit();
-    window.addEventListener("resize", fit);
+    addEventListener("resize", fit);
 
     /* Loading, failure and the end are said in words, in a live region. */
     function say(text, error) {
@@ -123,6 +123,7 @@
 
     play.addEventListener("click", function () {
       if (audio.paused) {
+        asked = true;
         if (audio.error) {  /* a failed load is tried again from the same place */
           if (pending === null) pending = audio.currentTime;
           audio.load();
@@ -153,6 +154,8 @@
     audio.addEventListener("waiting", function () { if (!audio.paused) say(d.loading); });
     audio.addEventListener("playing", function () { say(""); });
     audio.addEventListener("error", function () {
+      /* A failed warm-up (preload, once the page is idle) is said only if Play is pressed. */
+      if (!asked) return;
       box.classList.remove("playing");
       label.textContent = d.play;
       say(navigator.onLine === false ? d.offline : d.failed, true);
@@ -197,7 +200,7 @@
         if (status.textContent === d.nextSoon) say(d.ended);
       });
     }
-    window.addEventListener("pagehide", function () { save(true); });
+    addEventListener("pagehide", function () { save(true); });
 
     /* only one stop plays at a time, across tabs */
     var me = Math.random().toString(36).slice(2), channel = null;
@@ -205,7 +208,7 @@
       channel = new BroadcastChannel("audioguide-player");
       channel.onmessage = function (e) { if (e.data && e.data.playing !== me) audio.pause(); };
     } else {
-      window.addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
+      addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
     }
     function announce() {
       if (channel) channel.postMessage({ playing: me });
@@ -241,7 +244,7 @@
       if (audio.paused) play.click();
     }
     ["wheel", "touchmove"].forEach(function (type) {
-      window.addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
+      addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
     });
     function cueAt(t) {
       var lo = 0, hi = cues.length - 1, found = -1;
@@ -451,6 +454,25 @@
     }).catch(function () { /* offline or weak signal: try another time */ });
   }
 
+  /* Opened at a QR code's address (/s/<id>, the same page): the address bar shows the page's
+     own address, so reload, sharing and back use it (and a reload counts no second scan). */
+  var canonical = doc.querySelector('link[rel="canonical"]');
+  if (canonical) history.replaceState(null, "", canonical.href);
+  /* Once the page is idle:
+     - the audio's first bytes (Chromium: about 96 KB, its first three 32 KB blocks), unless data
+       saver is on, so that Play sounds without waiting for the network (on a weak signal that
+       wait is a round trip and the first block: over a second). preload="metadata" is the
+       browser's own way: nothing plays before Play is pressed, and playing goes on from the
+       bytes already there;
+     - a few seconds later, the stylesheet a first scan got inline (pages.scan), into the
+       phone's cache for the next pages. */
+  addEventListener("load", function () {
+    (window.requestIdleCallback || setTimeout)(function () {
+      var audio = $("audio"), css = doc.querySelector("style[data-css]");
+      if (audio && audio.paused && !(navigator.connection || {}).saveData) audio.preload = "metadata";
+      if (css) setTimeout(function () { fetch(css.dataset.css).catch(function () {}); }, 3000);
+    });
+  });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
   }
