@@ -3,7 +3,7 @@
     python bench/first_sound.py [--runs 3] [--stop welcome] [--repo OTHER --repo .]
                                 [--profile "Slow 3G"] [--link shared|per-connection] [--trace]
 
-Serves a copy of the demo tour (synthetic 128 kbit/s audio, as bench/serve.py) with
+Serves a copy of the demo tour (synthetic audio at the tour's bitrate, 64 kbit/s; --kbps) with
 `audioguide serve` of each --repo checkout (its own package, by PYTHONPATH; same tour, same
 audio bytes), warms each server (a live server has rendered its pages), and puts a small asyncio
 TCP proxy on 127.0.0.1 in front of it that delays and rate-limits both directions, like a
@@ -220,6 +220,12 @@ def main() -> None:
         help="one rate for all connections (default, as DevTools and a phone's radio), or one each",
     )
     parser.add_argument("--trace", action="store_true", help="print every request of every run")
+    parser.add_argument(
+        "--kbps",
+        type=int,
+        default=load_tour(REPO)[0].config.audio.bitrate_kbps,
+        help="the synthetic narration's bitrate (default: the demo tour's audio.bitrate, as its build)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -227,7 +233,8 @@ def main() -> None:
     profiles = args.profile or list(PROFILES)
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        project, _ = make_project(REPO, work)  # one tour, the same bytes for every checkout
+        # One tour, the same bytes for every checkout, encoded at the bitrate its build uses.
+        project, _ = make_project(REPO, work, bitrate=f"{args.kbps}k")
         ports = {}
         for number, (name, repo) in enumerate(checkouts):
             port = ports[name] = free_port()
@@ -266,7 +273,10 @@ def main() -> None:
                 medians.insert(3, statistics.median(r["tap"] for r in read[name]))
                 rows.append((profile, name, *medians, runs[-1]["url"]))
         browser.close()
-    print(f"\nFirst sound, /s/{args.stop} on a fresh phone, {args.link} link, median of {args.runs} runs")
+    print(
+        f"\nFirst sound, /s/{args.stop} on a fresh phone, {args.link} link, {args.kbps} kbit/s audio,"
+        f" median of {args.runs} runs"
+    )
     print("(ms; KB received until the sound, tap at once):\n")
     width = max(len(name) for name, _ in checkouts)
     head = f"{'scan->paint':>11} {'tap->sound':>10} {'scan->sound':>11} {'read,tap->sound':>15}"

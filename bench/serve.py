@@ -90,7 +90,9 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 30) -> None
     sys.exit(f"server not ready: {url}")
 
 
-def make_project(source: Path, work: Path, *, publishing: bool = False) -> tuple[Path, list[str]]:
+def make_project(
+    source: Path, work: Path, *, publishing: bool = False, bitrate: str = "128k"
+) -> tuple[Path, list[str]]:
     """A copy of the tour with synthetic audio; returns (project, stop page paths)."""
     project = work / "tour"
     project.mkdir()
@@ -103,7 +105,7 @@ def make_project(source: Path, work: Path, *, publishing: bool = False) -> tuple
     if tour is None:
         sys.exit(f"no usable tour in {source}")
     # The test suite's publisher: the same typed manifest records the build writes.
-    MediaMaker(work / "tones").publish(project, seconds=MP3_SECONDS, engine="piper", bitrate="128k")
+    MediaMaker(work / "tones").publish(project, seconds=MP3_SECONDS, engine="piper", bitrate=bitrate)
     if publishing:
         espeak_voices(project, tour.languages)
         add_editor(project)

@@ -77,6 +77,14 @@ def packaged_style() -> bytes:
     return minify("style.css", (STATIC_DIR / "style.css").read_bytes())
 
 
+def packaged_script() -> bytes:
+    """app.js as served, the same bytes whether it is linked or inlined in a page."""
+    script = minify("app.js", (STATIC_DIR / "app.js").read_bytes())
+    if b"</script" in script.lower() or b"<!--" in script:  # would end the inline element early
+        raise ValueError("static/app.js holds '</script' or '<!--': it cannot go inline in a page")
+    return script
+
+
 @dataclass(frozen=True)
 class Assets:
     bodies: dict[str, Body]  # name -> body
@@ -88,6 +96,11 @@ class Assets:
     def style(self) -> str:
         """The stylesheet's text, for the pages that carry it inline (security.py allows its hash)."""
         return self.bodies["style.css"].data.decode()
+
+    @property
+    def script(self) -> str:
+        """app.js as text, for the pages that carry it inline (security.py allows its hash)."""
+        return self.bodies["app.js"].data.decode()
 
     @classmethod
     def load(cls, folder: Path = STATIC_DIR) -> Assets:

@@ -31,9 +31,11 @@ HTML = "text/html; charset=utf-8"
 @dataclass(frozen=True)
 class ScanPage:
     """A stop page as the QR code's address (/s/<id>) answers it: it names its canonical address
-    (/<lang>/<id>), and a phone new to the site gets the stylesheet inline (see pages.scan)."""
+    (/<lang>/<id>); a phone new to the site gets the stylesheet and the script inline, and the
+    audio starts loading with the page unless the phone asks to save data (see pages.scan)."""
 
-    inline_style: bool
+    first_visit: bool
+    save_data: bool = False
 
 
 def format_time(seconds: float | None) -> str:
@@ -70,13 +72,14 @@ def tour_title(tour: Tour, lang: str) -> str:
 
 
 def _common(
-    tour: Tour, assets: Assets, lang: str, page: str, switch_path: str, *, inline_style: bool = False
+    tour: Tour, assets: Assets, lang: str, page: str, switch_path: str, *, inline: bool = False
 ) -> dict[str, Any]:
     return {
         "lang": lang,
         "page": page,
         # Markup: the bytes must stay exactly those whose hash the CSP allows (security.py).
-        "inline_style": Markup(assets.style) if inline_style else None,
+        "inline_style": Markup(assets.style) if inline else None,
+        "inline_script": Markup(assets.script) if inline else None,
         "tour_title": tour_title(tour, lang),
         "t": partial(translate, lang),
         "minutes": partial(format_minutes, lang=lang),
@@ -116,10 +119,11 @@ def render_stop(
     """The stop's page; `scan`: the variant answered at its QR code's address (pages.scan)."""
     html = render_template(
         "stop.html",
-        **_common(
-            tour, assets, view.lang, "stop", view.stop.id, inline_style=bool(scan and scan.inline_style)
-        ),
+        **_common(tour, assets, view.lang, "stop", view.stop.id, inline=bool(scan and scan.first_visit)),
         canonical=f"/{view.lang}/{view.stop.id}" if scan else None,
+        # A scanned page is where a visitor presses Play within seconds: its first bytes load
+        # with the page (nothing plays before Play). Other pages warm it once idle (app.js).
+        preload="metadata" if scan and not scan.save_data else "none",
         offline_size=format_megabytes(offline_bytes, view.lang),
         stop=view.stop,
         title=view.title,

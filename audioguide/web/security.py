@@ -2,19 +2,20 @@
 
 The pages load nothing from another origin, so the policy can be strict: only this site's own
 files, no plugins, no framing, and inline code only where named by its SHA-256: the stop page's
-one-line text-size script (assets.TEXT_SIZE_SCRIPT), and the stylesheet itself, inline in the
-page a first QR scan gets (pages.py; the hash is computed once, at start, from the same bytes).
+one-line text-size script (assets.TEXT_SIZE_SCRIPT), and the stylesheet and app.js themselves,
+inline in the page a first QR scan gets (pages.py; the hashes are computed once, at start, from
+the same bytes).
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from audioguide.web.assets import TEXT_SIZE_SCRIPT, csp_hash, packaged_style
+from audioguide.web.assets import TEXT_SIZE_SCRIPT, csp_hash, packaged_script, packaged_style
 from audioguide.web.beacon import SCANS_PATH
 
 STYLE_HASH = csp_hash(packaged_style())
-SCRIPT_HASH = csp_hash(TEXT_SIZE_SCRIPT.encode())
+SCRIPT_HASHES = f"{csp_hash(TEXT_SIZE_SCRIPT.encode())} {csp_hash(packaged_script())}"
 
 
 def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
@@ -23,7 +24,7 @@ def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src 'self' {SCRIPT_HASH}",
+            f"script-src 'self' {SCRIPT_HASHES}",
             f"style-src 'self' {STYLE_HASH}",
             "img-src 'self'",
             "media-src 'self'",

@@ -60,8 +60,9 @@ def test_scan_shows_the_stop_at_its_canonical_address(browser, web_tour: Path, t
 def test_data_saver_keeps_the_audio_unloaded(browser, web_tour: Path, tmp_path: Path) -> None:
     with running_server(web_tour, tmp_path / "stats.sqlite3") as (base, _):
         context, page, errors = phone(browser, locale="en-GB")
-        # Chromium exposes the phone's data saver as navigator.connection.saveData.
+        # Chromium's data saver: navigator.connection.saveData, and "Save-Data: on" on requests.
         context.add_init_script("Object.defineProperty(navigator, 'connection', {value: {saveData: true}})")
+        context.set_extra_http_headers({"Save-Data": "on"})
         media: list[str] = []
         context.on("request", lambda r: media.append(r.url) if r.url.endswith(".mp3") else None)
         page.goto(f"{base}/s/gate")

@@ -1,5 +1,6 @@
 """A QR scan (/s/<id>) answers with the stop page itself: language, canonical address, caching,
-the inline stylesheet of a new phone and the policy hash that allows it."""
+the inline stylesheet and script of a new phone and the policy hashes that allow them, the audio
+loading with the page unless the phone saves data."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from audioguide.web.assets import STATIC_DIR, TEXT_SIZE_SCRIPT, csp_hash, minify
 from audioguide.web.state import page_cache
 
 STYLE = re.compile(r'<style data-css="(/a/[^"]+/style\.css)">(.*?)</style>', re.DOTALL)
+SCRIPT = re.compile(r'<script data-js="(/a/[^"]+/app\.js)">(.*?)</script>\s*</body>', re.DOTALL)
 
 
 def _vary(response) -> set[str]:
@@ -36,12 +38,26 @@ def test_new_phone_gets_the_page_with_its_stylesheet_inline(client) -> None:
     policy = response.headers["Content-Security-Policy"]
     style_src = next(d for d in policy.split(";") if d.strip().startswith("style-src"))
     assert style_src.split() == ["style-src", "'self'", f"'sha256-{digest}'"]
-    # No other inline code: the one inline script is the hashed text-size line (test_web_security).
+    # The script too, last in the page: app.js byte for byte, allowed by its hash (beside the
+    # text-size line's, test_web_security); no other script is loaded.
+    src, script = SCRIPT.search(html).groups()
+    assert script.encode() == client.get(src).data and "app.js" not in html.replace(src, "")
     script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
-    assert script_src.split() == ["script-src", "'self'", csp_hash(TEXT_SIZE_SCRIPT.encode())]
+    assert script_src.split() == [
+        "script-src",
+        "'self'",
+        csp_hash(TEXT_SIZE_SCRIPT.encode()),
+        csp_hash(script.encode()),
+    ]
+    assert '<audio id="audio" controls preload="metadata"' in html  # loads with the page
     assert response.headers["Cache-Control"] == "private, no-cache"
-    assert {"Accept-Encoding", "Cookie", "Accept-Language"} <= _vary(response)
+    assert {"Accept-Encoding", "Cookie", "Accept-Language", "Save-Data"} <= _vary(response)
     assert response.headers.getlist("Set-Cookie")[0].startswith("lang=ru;")
+
+
+def test_data_saver_gets_no_audio_before_play(client) -> None:
+    html = client.get("/s/gate", headers={"Save-Data": "on"}).get_data(as_text=True)
+    assert '<audio id="audio" controls preload="none"' in html
 
 
 def test_returning_phone_gets_the_stylesheet_link_it_has_cached(client) -> None:
@@ -49,11 +65,13 @@ def test_returning_phone_gets_the_stylesheet_link_it_has_cached(client) -> None:
     html = client.get("/s/gate", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert '<html lang="en"' in html and '<link rel="canonical" href="/en/gate">' in html
     assert "<style" not in html and 'rel="stylesheet"' in html
+    assert "<script data-js" not in html and re.search(r'<script src="/a/[^"]+/app\.js" defer>', html)
 
 
 def test_the_canonical_page_is_unchanged(client) -> None:
     html = client.get("/en/gate").get_data(as_text=True)
     assert "<style" not in html and 'rel="canonical"' not in html and 'rel="stylesheet"' in html
+    assert "<script data-js" not in html and 'preload="none"' in html  # warmed when idle (app.js)
 
 
 def test_no_cache_answers_a_scan_in_another_language(web_tour, tmp_path) -> None:
@@ -88,12 +106,12 @@ def test_scan_revalidates_with_its_etag(web_app) -> None:
 
 
 def test_scan_page_weight_counts_the_stylesheet_once(client) -> None:
-    """HTML (with the CSS inline) + JS of the page a new phone gets at a QR code: < 30,000 bytes."""
+    """The page a new phone gets at a QR code, its CSS and JS inline: < 30,000 bytes, and it
+    loads no other stylesheet or script (data-css and data-js only name the files to cache)."""
     html = client.get("/s/gate?lang=en").data
-    total = len(html)
-    for url in re.findall(rb' (?:href|src)="(/a/[^"]+\.(?:css|js))"', html):
-        total += len(client.get(url.decode()).data)  # app.js; style.css only as data-css, not here
-    assert b"<style" in html and total < 30_000, total
+    assert b"<style" in html and b"<script data-js" in html
+    assert not re.findall(rb' (?:href|src)="(/a/[^"]+\.(?:css|js))"', html)
+    assert len(html) < 30_000, len(html)
 
 
 @pytest.mark.parametrize("name", ["app.js", "sw.js"])

@@ -18,7 +18,7 @@
   };
   /* The site's path prefix ("" at the root, "/guide" for an export under one): this script's
      own address is ROOT + "/a/<hash>/app.js". */
-  var ROOT = doc.currentScript ? new URL(doc.currentScript.src).pathname.replace(new RegExp("/a/[^/]+/app[.]js$"), "") : "";
+  var me = doc.currentScript, ROOT = me && me.src ? new URL(me.src).pathname.replace(new RegExp("/a/[^/]+/app[.]js$"), "") : "";
   var reducedMotion = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
   var root = doc.documentElement;
   root.classList.add("js");
@@ -294,11 +294,15 @@
       try { ms.setPositionState({ duration: audio.duration, playbackRate: audio.playbackRate, position: Math.min(audio.currentTime, audio.duration) }); } catch (e) { /* old browsers */ }
     }
     if (ms && window.MediaMetadata) {
-      ms.metadata = new MediaMetadata({
-        title: d.title, artist: d.tour, album: d.album,
-        /* PNG or JPEG: iOS shows no SVG on the lock screen. The stop's photo, else the icon. */
-        artwork: (d.art ? [{ src: d.art }] : []).concat({ src: d.icon, sizes: "512x512" })
-      });
+      /* Once playing: the browser fetches the artwork when the session starts, and on a weak
+         signal those bytes would compete with the audio's first ones. */
+      audio.addEventListener("playing", function () {
+        ms.metadata = new MediaMetadata({
+          title: d.title, artist: d.tour, album: d.album,
+          /* PNG or JPEG: iOS shows no SVG on the lock screen. The stop's photo, else the icon. */
+          artwork: (d.art ? [{ src: d.art }] : []).concat({ src: d.icon, sizes: "512x512" })
+        });
+      }, { once: true });
       var handlers = {
         play: function () { play.click(); },
         pause: function () { audio.pause(); },
@@ -464,17 +468,21 @@
        wait is a round trip and the first block: over a second). preload="metadata" is the
        browser's own way: nothing plays before Play is pressed, and playing goes on from the
        bytes already there;
-     - a few seconds later, the stylesheet a first scan got inline (pages.scan), into the
-       phone's cache for the next pages. */
+     - a few seconds later, the stylesheet and this script, if a first scan got them inline
+       (pages.scan), into the phone's cache for the next pages. */
   addEventListener("load", function () {
     (window.requestIdleCallback || setTimeout)(function () {
-      var audio = $("audio"), css = doc.querySelector("style[data-css]");
+      var audio = $("audio"), css = doc.querySelector("style[data-css]"), js = me && me.dataset.js;
       if (audio && audio.paused && !(navigator.connection || {}).saveData) audio.preload = "metadata";
-      if (css) setTimeout(function () { fetch(css.dataset.css).catch(function () {}); }, 3000);
+      if (css) setTimeout(function () { fetch(css.dataset.css).catch(function () {}); if (js) fetch(js).catch(function () {}); }, 3000);
     });
   });
+  /* The service worker once the page has loaded: its script and first fetches would share a
+     weak signal with the page and the audio's first bytes. */
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
+    addEventListener("load", function () {
+      navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
+    });
   }
   /* The language this visitor reads, for the next QR scan on a static copy of the site, which
      has no server to read the lang cookie (audioguide export: the /s/<id> pages). */
