@@ -20,10 +20,11 @@ network), starts the server(s) on 127.0.0.1 only, and measures with wrk:
     against the idle figure (target: at least 80 %).
 With nginx it also measures the two ways nginx serves the guide itself (docs/scaling.md):
   - the static export (`audioguide export`) served by nginx with the nginx.conf it generates;
-  - `audioguide serve --accel-redirect` behind nginx: pages proxied to the app, audio sent by
-    nginx from an internal location; the app's X-Accel-Redirect answers (immutable URLs) are
-    kept in a small proxy_cache, as docs/serving.md configures it. "--accel-redirect, no cache"
-    is the same without that cache: every range request then passes through the app.
+  - `audioguide serve --accel-redirect` behind nginx with the configuration that
+    `audioguide serve --print-nginx-config` prints (docs/serving.md): nginx sends the published
+    audio and captions itself, pages are proxied to the app. "--accel-redirect only" is nginx
+    without that media location: every range request passes through the app, which answers
+    with an X-Accel-Redirect that nginx then sends.
 Each figure is the median of --runs runs. Every request loop is bounded by --duration.
 Note that wrk runs on the same 2 cores as the server: both servers pay that equally.
 """
@@ -61,7 +62,7 @@ TARGET_PAGES_PER_SECOND = 800
 TARGET_P99_MS = 100.0
 TARGET_WHILE_PUBLISHING = 0.80  # of the idle stop pages per second
 TARGET_EXPORT_RATIO = 0.95  # the export is nginx serving files: as fast as nginx
-TARGET_ACCEL_RANGE_RATIO = 0.7  # ranges through --accel-redirect, against nginx alone
+TARGET_ACCEL_RANGE_RATIO = 0.7  # ranges with serve behind the generated nginx config, against nginx alone
 
 
 def need(tool: str, hint: str) -> str:
@@ -264,36 +265,19 @@ def nginx_config(
 
 
 EXPORT = "export, served by nginx"
-ACCEL = "--accel-redirect + nginx"
-ACCEL_NO_CACHE = "--accel-redirect, no cache"
+ACCEL = "serve + nginx (generated)"
+ACCEL_ONLY = "--accel-redirect only"
 
 
-def accel_config(app_base: str, audio: Path, cache: Path | None) -> tuple[str, str]:
-    """nginx in front of `audioguide serve --accel-redirect /_audio` (docs/serving.md):
-    (server directives, http directives). With `cache`, /media/ goes through a second server
-    that keeps the app's answers (headers only, immutable URLs); nginx honours an
-    X-Accel-Redirect from its cache but never stores one it acts on, hence the two hops."""
+def accel_only_config(app_base: str, audio: Path) -> str:
+    """nginx in front of `audioguide serve --accel-redirect /_audio` without the media location
+    of the generated config: every range request passes through the app, which answers with an
+    X-Accel-Redirect that nginx then sends (what the generated config still does for legacy names)."""
     proxy = """proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;"""
-    media = f"http://unix:{cache}/inner.sock" if cache else app_base
-    server = f"""location /_audio/ {{ internal; alias {audio}/; }}
-        location /media/ {{ proxy_pass {media}; {proxy} }}
+    return f"""location /_audio/ {{ internal; alias {audio}/; }}
         location / {{ proxy_pass {app_base}; {proxy} }}"""
-    if cache is None:
-        return server, ""
-    http = f"""proxy_cache_path {cache}/zone keys_zone=audioguide_accel:1m max_size=10m;
-    server {{
-        listen unix:{cache}/inner.sock;
-        location /media/ {{
-            proxy_pass {app_base};
-            {proxy}
-            proxy_cache audioguide_accel;
-            proxy_ignore_headers X-Accel-Redirect;  # store it; the front server acts on it
-            proxy_pass_header X-Accel-Redirect;
-        }}
-    }}"""
-    return server, http
 
 
 def nginx_ways(
@@ -328,14 +312,25 @@ def nginx_ways(
     accel += ["--accel-redirect", "/_audio"]
     app_base = f"http://127.0.0.1:{app_port}"
     stack.enter_context(process(accel, app_base + "/api/v1/tour", work / "serve-accel.log", env))
-    for name, cached in ((ACCEL, True), (ACCEL_NO_CACHE, False)):
+    # The operator's configuration, printed by the command docs/serving.md gives.
+    printed = [*accel[:4], "--project", str(project), "--port", str(app_port), "--accel-redirect", "/_audio"]
+    snippet = work / "audioguide-nginx.conf"
+    snippet.write_text(
+        subprocess.run(
+            [*printed, "--print-nginx-config"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+        ).stdout
+    )
+    for name, server in (
+        (ACCEL, f"include {snippet};"),
+        (ACCEL_ONLY, accel_only_config(app_base, project / "audio")),
+    ):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        cache = work / f"cache-{port}" if cached else None
-        if cache:
-            cache.mkdir()
-        server, http = accel_config(app_base, project / "audio", cache)
-        config = nginx_config(work, export, port, server, f"nginx-{port}", http)
+        config = nginx_config(work, export, port, server, f"nginx-{port}")
         stack.enter_context(
             process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
         )
