@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audioguide.export.hosts import OPEN_FILE_CACHE
 from audioguide.published import HASH_LENGTH
 from audioguide.web.media import IMMUTABLE
 from audioguide.web.security import CORS_HEADERS, SECURITY_HEADERS
@@ -79,6 +80,7 @@ def live_nginx_config(audio_dir: Path, app_url: str, accel_prefix: str | None = 
         f"    root {audio};",
         f"    try_files /$2/$3.$1.$4 {APP_LOCATION};",
         "    disable_symlinks on from=$document_root;  # as the app: nothing that leads outside",
+        *(f"    {line}" for line in OPEN_FILE_CACHE),
         f"    error_page 405 = {APP_LOCATION};  # OPTIONS (CORS preflight): the app answers it",
         f"    types {{ {_media_types()} }}",
         "    charset utf-8;",
