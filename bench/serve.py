@@ -2,7 +2,7 @@
 """Load test of `audioguide serve` against nginx serving the same bytes as static files.
 
     python bench/serve.py [--duration 10] [--runs 3] [--connections 50] [--gunicorn]
-                           [--publishing] [--no-export]
+                           [--publishing] [--no-export] [--old-config] [--json FILE]
 
 Needs (this script installs nothing):
   - wrk     (Debian: apt-get install wrk)       the load generator
@@ -24,7 +24,8 @@ With nginx it also measures the two ways nginx serves the guide itself (docs/sca
     `audioguide serve --print-nginx-config` prints (docs/serving.md): nginx sends the published
     audio and captions itself, pages are proxied to the app. "--accel-redirect only" is nginx
     without that media location: every range request passes through the app, which answers
-    with an X-Accel-Redirect that nginx then sends.
+    with an X-Accel-Redirect that nginx then sends. --old-config adds the configuration the docs
+    gave before: the same, with those answers kept in a proxy_cache.
 Each figure is the median of --runs runs. Every request loop is bounded by --duration.
 Note that wrk runs on the same 2 cores as the server: both servers pay that equally.
 """
@@ -115,7 +116,7 @@ def make_project(source: Path, work: Path, *, publishing: bool = False) -> tuple
 @contextlib.contextmanager
 def process(
     command: list[str], ready_url: str, log: Path, env: dict[str, str] | None = None
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen]:
     # Output goes to a file: an unread pipe fills up and blocks the server mid-benchmark.
     handle = log.open("ab")
     proc = subprocess.Popen(
@@ -123,7 +124,7 @@ def process(
     )
     try:
         wait_ready(ready_url, proc)
-        yield
+        yield proc
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -195,6 +196,30 @@ def load_average() -> float:
         return -1.0
 
 
+# The processes that answer at a base URL (an nginx master and its workers, the app): their CPU
+# time per request is printed beside req/s. On a machine shared with other work req/s swings
+# with the neighbours' load; the CPU a server spends per request hardly does.
+SERVER_PIDS: dict[str, list[int]] = {}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system time of these processes (all threads) and of their children (workers)."""
+    total = 0
+    for pid in pids:
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            children = []
+        for one in [pid, *map(int, children)]:
+            try:
+                fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
 def measure(name: str, wrk: str, base: str, scripts: dict[str, Path], args: argparse.Namespace) -> dict:
     return measure_together({name: base}, wrk, scripts, args)[name]
 
@@ -210,7 +235,11 @@ def measure_together(
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
         for _ in range(args.runs):
             for name, base in servers.items():
-                runs[name].append(run_wrk(wrk, base, script, args))
+                pids = SERVER_PIDS.get(base, [])
+                before = cpu_seconds(pids)
+                run = run_wrk(wrk, base, script, args)
+                run["cpu_us"] = (cpu_seconds(pids) - before) / max(run["requests"], 1) * 1e6
+                runs[name].append(run)
         for name, done in runs.items():
             median = {key: statistics.median(run[key] for run in done) for key in done[0]}
             median["errors"] = sum(run["errors"] for run in done)  # every error of every run counts
@@ -220,6 +249,7 @@ def measure_together(
             print(
                 f"  {name:<27} {kind:<6} {median['rps']:>8.0f} req/s   p99 {median['p99_ms']:>7.1f} ms"
                 f"   errors {median['errors']:>3}   {median['mb_s']:>7.1f} MB/s"
+                f"   CPU {median['cpu_us']:>5.0f} us/req"
                 f"   runs {median['runs']}   load before {load:.2f}",
                 flush=True,
             )
@@ -267,17 +297,36 @@ def nginx_config(
 EXPORT = "export, served by nginx"
 ACCEL = "serve + nginx (generated)"
 ACCEL_ONLY = "--accel-redirect only"
+ACCEL_CACHE = "--accel-redirect + cache"  # the configuration docs/serving.md gave before
 
 
-def accel_only_config(app_base: str, audio: Path) -> str:
-    """nginx in front of `audioguide serve --accel-redirect /_audio` without the media location
-    of the generated config: every range request passes through the app, which answers with an
-    X-Accel-Redirect that nginx then sends (what the generated config still does for legacy names)."""
+def accel_config(app_base: str, audio: Path, cache: Path | None) -> tuple[str, str]:
+    """nginx in front of `audioguide serve --accel-redirect /_audio` without the generated
+    media location: every range asks the app, which answers with an X-Accel-Redirect that nginx
+    sends. (server directives, http directives). With `cache`, /media/ goes through a second server
+    that keeps the app's answers (headers only, immutable URLs); nginx honours an
+    X-Accel-Redirect from its cache but never stores one it acts on, hence the two hops."""
     proxy = """proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;"""
-    return f"""location /_audio/ {{ internal; alias {audio}/; }}
+    media = f"http://unix:{cache}/inner.sock" if cache else app_base
+    server = f"""location /_audio/ {{ internal; alias {audio}/; }}
+        location /media/ {{ proxy_pass {media}; {proxy} }}
         location / {{ proxy_pass {app_base}; {proxy} }}"""
+    if cache is None:
+        return server, ""
+    http = f"""proxy_cache_path {cache}/zone keys_zone=audioguide_accel:1m max_size=10m;
+    server {{
+        listen unix:{cache}/inner.sock;
+        location /media/ {{
+            proxy_pass {app_base};
+            {proxy}
+            proxy_cache audioguide_accel;
+            proxy_ignore_headers X-Accel-Redirect;  # store it; the front server acts on it
+            proxy_pass_header X-Accel-Redirect;
+        }}
+    }}"""
+    return server, http
 
 
 def nginx_ways(
@@ -288,6 +337,7 @@ def nginx_ways(
     pages: list[str],
     serve: list[str],
     env: dict[str, str],
+    old_config: bool = False,
 ) -> dict[str, str]:
     """Starts the export served by nginx, and --accel-redirect behind nginx (with and without
     the answer cache), on the same tour and MP3; returns their base URLs."""
@@ -301,9 +351,10 @@ def nginx_ways(
         item.chmod(0o755 if item.is_dir() else 0o644)
     server = f"root {export};\n        include {export / 'nginx.conf'};"
     config = nginx_config(work, export, port, server, "nginx-export")
-    stack.enter_context(
+    master = stack.enter_context(
         process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
     )
+    SERVER_PIDS[base] = [master.pid]
     servers[EXPORT] = base
 
     app_port = free_port()
@@ -311,7 +362,7 @@ def nginx_ways(
     accel[accel.index("--port") + 1] = str(app_port)
     accel += ["--accel-redirect", "/_audio"]
     app_base = f"http://127.0.0.1:{app_port}"
-    stack.enter_context(process(accel, app_base + "/api/v1/tour", work / "serve-accel.log", env))
+    app = stack.enter_context(process(accel, app_base + "/api/v1/tour", work / "serve-accel.log", env))
     # The operator's configuration, printed by the command docs/serving.md gives.
     printed = [*accel[:4], "--project", str(project), "--port", str(app_port), "--accel-redirect", "/_audio"]
     snippet = work / "audioguide-nginx.conf"
@@ -324,16 +375,22 @@ def nginx_ways(
             env={**os.environ, **env},
         ).stdout
     )
-    for name, server in (
-        (ACCEL, f"include {snippet};"),
-        (ACCEL_ONLY, accel_only_config(app_base, project / "audio")),
-    ):
+    ways = [
+        (ACCEL, (f"include {snippet};", "")),
+        (ACCEL_ONLY, accel_config(app_base, project / "audio", None)),
+    ]
+    if old_config:
+        cache = work / "accel-cache"
+        cache.mkdir()
+        ways.append((ACCEL_CACHE, accel_config(app_base, project / "audio", cache)))
+    for name, (server, http) in ways:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        config = nginx_config(work, export, port, server, f"nginx-{port}")
-        stack.enter_context(
+        config = nginx_config(work, export, port, server, f"nginx-{port}", http)
+        master = stack.enter_context(
             process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
         )
+        SERVER_PIDS[base] = [master.pid, app.pid]
         for path in pages:  # warm the app's page cache
             urllib.request.urlopen(base + path, timeout=10).read()
         servers[name] = base
@@ -356,6 +413,12 @@ def main() -> None:
         "--publishing", action="store_true", help="also measure the stop pages while the studio publishes"
     )
     parser.add_argument("--no-export", action="store_true", help="skip the export and --accel-redirect")
+    parser.add_argument(
+        "--old-config",
+        action="store_true",
+        help="also measure the configuration docs/serving.md gave before --print-nginx-config"
+        " (a proxy_cache of the app's X-Accel-Redirect answers)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if not 1 <= args.duration <= 120 or not 1 <= args.runs <= 10:
@@ -384,7 +447,8 @@ def main() -> None:
         ]
         serve += ["--threads", str(args.server_threads), "--stats-db", str(work / "stats.sqlite3")]
         env = {"PYTHONPATH": str(REPO)}
-        with process(serve, base + "/api/v1/tour", work / "serve.log", env):
+        with process(serve, base + "/api/v1/tour", work / "serve.log", env) as app:
+            SERVER_PIDS[base] = [app.pid]
             html = urllib.request.urlopen(base + pages[0], timeout=10).read().decode()
             mp3 = re.search(r'src="(/media/[^"]+\.mp3)"', html).group(1)
             assets = re.findall(r'(?:href|src)="(/a/[^"]+)"', html)
@@ -418,7 +482,8 @@ def main() -> None:
                 "AUDIOGUIDE_PROJECT": str(project),
                 "AUDIOGUIDE_STATS_DB": str(work / "g.sqlite3"),
             }
-            with process(command, gbase + "/api/v1/tour", work / "gunicorn.log", genv):
+            with process(command, gbase + "/api/v1/tour", work / "gunicorn.log", genv) as master:
+                SERVER_PIDS[gbase] = [master.pid]
                 for path in pages:
                     urllib.request.urlopen(gbase + path, timeout=10).read()
                 results["audioguide (gunicorn)"] = measure("audioguide (gunicorn)", wrk, gbase, scripts, args)
@@ -430,12 +495,15 @@ def main() -> None:
             config = nginx_config(work, www, port)
             nbase = f"http://127.0.0.1:{port}"
             with contextlib.ExitStack() as stack:
-                stack.enter_context(
+                master = stack.enter_context(
                     process([nginx, "-p", str(work), "-c", str(config)], nbase + pages[0], work / "nginx.log")
                 )
+                SERVER_PIDS[nbase] = [master.pid]
                 servers = {"nginx (static copy)": nbase}
                 if not args.no_export:
-                    servers.update(nginx_ways(stack, nginx, project, work, pages, serve, env))
+                    servers.update(
+                        nginx_ways(stack, nginx, project, work, pages, serve, env, args.old_config)
+                    )
                 results.update(measure_together(servers, wrk, scripts, args))
 
     ours = results["audioguide (waitress)"]
@@ -453,9 +521,14 @@ def main() -> None:
                 continue
             for kind in ("pages", "ranges"):
                 ratio = figures[kind]["rps"] / best[kind]["rps"]
+                # Runs of servers measured together took turns: run i of each met the same load.
+                paired = zip(figures[kind]["runs"], best[kind]["runs"], strict=False)
+                rounds = [ours / theirs for ours, theirs in paired if theirs]
+                per_round = f", median of per-round ratios {statistics.median(rounds):.2f}" if rounds else ""
                 print(
                     f"ratio to nginx, {name}, {kind}: {ratio:.2f}"
-                    f" ({figures[kind]['rps']:.0f} vs {best[kind]['rps']:.0f} req/s)"
+                    f" ({figures[kind]['rps']:.0f} vs {best[kind]['rps']:.0f} req/s{per_round};"
+                    f" CPU {figures[kind]['cpu_us']:.0f} vs {best[kind]['cpu_us']:.0f} us/req)"
                 )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
