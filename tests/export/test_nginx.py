@@ -264,3 +264,34 @@ def test_live_server_behind_the_generated_nginx_config(web_tour: Path, tmp_path:
             status, headers, body = get(base + new_url, Range="bytes=0-1")
             assert status == 206 and len(body) == 2
             assert get(base + unknown)[0] == 502
+
+
+def test_generated_config_sends_legacy_names_through_x_accel_redirect(
+    web_tour: Path, tmp_path: Path, runner
+) -> None:
+    """A manifest from before content-addressed names: the pattern finds no file, the app decides
+    and answers with X-Accel-Redirect, nginx sends the bytes from its internal location."""
+    from audioguide.cli import cli
+
+    versioned = published_file(web_tour, "gate", "en")
+    legacy = versioned.with_name("gate.mp3")
+    versioned.rename(legacy)
+    manifest = web_tour / "audio/manifest.json"
+    manifest.write_text(manifest.read_text().replace(f'"en/{versioned.name}"', '"en/gate.mp3"'))
+    assert published_file(web_tour, "gate", "en") == legacy
+    args = ("--accel-redirect", "/_audio")
+    with running_server(web_tour, tmp_path / "stats.sqlite3", args) as (app_base, _):
+        port = app_base.rsplit(":", 1)[1]
+        printed = runner.invoke(
+            cli, ["serve", "--project", str(web_tour), "--port", port, *args, "--print-nginx-config"]
+        )
+        snippet = tmp_path / "audioguide-nginx.conf"
+        snippet.write_text(printed.output)
+        with running_nginx(tmp_path / "nginx", f"        include {snippet};\n") as base:
+            mp3_url = _audio_url(get(base + "/en/gate")[2])
+            assert get(app_base + mp3_url)[1]["X-Accel-Redirect"] == "/_audio/en/gate.mp3"
+            status, headers, body = get(base + mp3_url, Range="bytes=10-19")
+            assert status == 206 and body == legacy.read_bytes()[10:20]
+            assert SERVED_BY_HEADER[0] not in headers  # not the media location: the app decided
+            assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert get(base + "/_audio/en/gate.mp3")[0] == 404  # internal
