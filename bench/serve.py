@@ -24,8 +24,9 @@ With nginx it also measures the two ways nginx serves the guide itself (docs/sca
     `audioguide serve --print-nginx-config` prints (docs/serving.md): nginx sends the published
     audio and captions itself, pages are proxied to the app. "--accel-redirect only" is nginx
     without that media location: every range request passes through the app, which answers
-    with an X-Accel-Redirect that nginx then sends. --old-config adds the configuration the docs
-    gave before: the same, with those answers kept in a proxy_cache.
+    with an X-Accel-Redirect that nginx then sends. --old-config adds the configurations of
+    before: the export's nginx.conf without open_file_cache, and the live server's as the docs
+    gave it, with those answers kept in a proxy_cache.
 Each figure is the median of --runs runs. Every request loop is bounded by --duration.
 Note that wrk runs on the same 2 cores as the server: both servers pay that equally.
 """
@@ -298,6 +299,7 @@ EXPORT = "export, served by nginx"
 ACCEL = "serve + nginx (generated)"
 ACCEL_ONLY = "--accel-redirect only"
 ACCEL_CACHE = "--accel-redirect + cache"  # the configuration docs/serving.md gave before
+EXPORT_BEFORE = "export, no open_file_cache"  # its nginx.conf as `audioguide export` wrote it before
 
 
 def accel_config(app_base: str, audio: Path, cache: Path | None) -> tuple[str, str]:
@@ -356,6 +358,20 @@ def nginx_ways(
     )
     SERVER_PIDS[base] = [master.pid]
     servers[EXPORT] = base
+    if old_config:
+        before = work / "export-nginx-before.conf"
+        lines = (export / "nginx.conf").read_text().splitlines(keepends=True)
+        before.write_text("".join(line for line in lines if not line.startswith("open_file_cache")))
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        config = nginx_config(
+            work, export, port, f"root {export};\n        include {before};", "nginx-before"
+        )
+        master = stack.enter_context(
+            process([nginx, "-p", str(work), "-c", str(config)], base + pages[0], work / "nginx.log")
+        )
+        SERVER_PIDS[base] = [master.pid]
+        servers[EXPORT_BEFORE] = base
 
     app_port = free_port()
     accel = list(serve)
@@ -416,7 +432,8 @@ def main() -> None:
     parser.add_argument(
         "--old-config",
         action="store_true",
-        help="also measure the configuration docs/serving.md gave before --print-nginx-config"
+        help="also measure the configurations of before: the export's nginx.conf without"
+        " open_file_cache, and the one docs/serving.md gave before --print-nginx-config"
         " (a proxy_cache of the app's X-Accel-Redirect answers)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")

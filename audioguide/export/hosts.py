@@ -27,9 +27,10 @@ MANIFEST_TYPE = "application/manifest+json"
 JSON = "application/json"
 GZIP_TYPES = ("text/css", "text/javascript", JSON, MANIFEST_TYPE, "text/vtt", "image/svg+xml")
 # Open files and their size and date kept between requests: without it nginx opens, stats and
-# closes the file each time, and the export's headers (security, cache) cost about as much again
-# (bench/serve.py: 40 us of nginx CPU per stop page against 36 us for plain nginx; 28 us with
-# it). A re-export renames new files into place; nginx sees them within `valid`.
+# closes the file for every request, which costs more CPU than all the export's headers (nginx's
+# CPU time per stop page: 40 us without it, 28 us with it, 36 us for plain nginx without the
+# headers; `bench/serve.py --old-config` compares both configurations). A re-export renames new
+# files into place; nginx sees them within `valid`.
 OPEN_FILE_CACHE = ("open_file_cache max=10000 inactive=60s;", "open_file_cache_valid 5s;")
 
 
