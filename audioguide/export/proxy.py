@@ -18,8 +18,10 @@ resolves outside it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from audioguide.errors import AudioguideError
 from audioguide.export.hosts import OPEN_FILE_CACHE
 from audioguide.published import HASH_LENGTH
 from audioguide.web.media import IMMUTABLE
@@ -40,8 +42,12 @@ SERVED_BY_HEADER = ("X-Audioguide-Sent-By", "nginx")
 
 def _quote(path: Path | str) -> str:
     text = str(path)
-    if any(char in text for char in "\"'\\;{}\n") or text != text.strip():
-        raise ValueError(f"cannot write this path into an nginx configuration: {text!r}")
+    # nginx would read `$` as a variable and the others as the end of a directive or string.
+    if any(char in text for char in "\"'\\;{}$#\n\r\t") or text != text.strip():
+        raise AudioguideError(
+            f"cannot write this path into an nginx configuration: {text!r}; move the project to a"
+            " folder whose path has none of \" ' \\ ; { } $ # or line breaks"
+        )
     return f'"{text}"' if " " in text else text
 
 
@@ -90,6 +96,8 @@ def live_nginx_config(audio_dir: Path, app_url: str, accel_prefix: str | None = 
     ]
     if accel_prefix:
         prefix = accel_prefix.rstrip("/")
+        if not re.fullmatch(r"/[A-Za-z0-9._~/-]+", prefix):
+            raise AudioguideError(f"--accel-redirect {accel_prefix!r}: a path such as /_audio")
         out += [
             "",
             "# --accel-redirect: what the app decides to send from audio/ (legacy names), nginx sends.",

@@ -317,3 +317,18 @@ def test_headers_file_stays_small_and_types_every_file(export_dir: Path) -> None
             cache = [path for path, block in rules if "Cache-Control" in block and host(path).match(url)]
             assert len(cache) <= 1, (host.__name__, url, cache)
     assert any(f.suffix == ".vtt" for f in files) and any(f.suffix == ".webmanifest" for f in files)
+
+
+def test_nginx_config_for_the_live_server_refuses_what_nginx_would_misread(tmp_path: Path) -> None:
+    from audioguide.errors import AudioguideError
+    from audioguide.export.proxy import live_nginx_config
+
+    assert "root /srv/guide/audio;" in live_nginx_config(Path("/srv/guide/audio"), "http://127.0.0.1:8000")
+    assert 'root "/srv/my guide/audio";' in live_nginx_config(
+        Path("/srv/my guide/audio"), "http://127.0.0.1:8000"
+    )
+    for folder in ("/srv/a;b/audio", "/srv/$document_root/audio", "/srv/a}b/audio"):
+        with pytest.raises(AudioguideError):
+            live_nginx_config(Path(folder), "http://127.0.0.1:8000")
+    with pytest.raises(AudioguideError):
+        live_nginx_config(Path("/srv/guide/audio"), "http://127.0.0.1:8000", "/_audio; internal")
