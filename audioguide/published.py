@@ -15,7 +15,7 @@ other side would not read. On disk (paths relative to the audio folder, `format`
 
 A manifest that cannot be read, or an entry of the wrong shape, is never fatal: it is reported
 in `Manifest.problems` (with what to do: rebuild) and treated as absent, so the build rebuilds it
-and the server serves the rest.
+and the server serves the rest. Photos are recorded under "images" (published_images.py).
 """
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from audioguide import __version__
 from audioguide.atomic import write_if_changed
 from audioguide.tour.recording import RECORDING_SUFFIXES
 from audioguide.tour.script import Script, Sentence
+
+if TYPE_CHECKING:
+    from audioguide.published_images import PublishedImage
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = 1
@@ -310,6 +313,7 @@ class Manifest:
 
     audio_dir: Path
     narrations: dict[tuple[str, str], PublishedNarration] = field(default_factory=dict)
+    images: dict[str, PublishedImage] = field(default_factory=dict)  # stop id -> its photo
     # What could not be read on load, each with what to do; those entries count as absent.
     problems: list[str] = field(default_factory=list)
 
@@ -349,6 +353,9 @@ class Manifest:
                     manifest.narrations[stop_id, lang] = PublishedNarration.from_json(entry, where)
                 except ManifestError as exc:
                     manifest.problems.append(f"{path}: {exc}; run 'audioguide build' to rebuild it")
+        from audioguide.published_images import read_images  # it imports this module's records
+
+        manifest.images = read_images(data, manifest.problems, str(path))
         return manifest
 
     def get(self, stop_id: str, lang: str) -> PublishedNarration | None:
@@ -375,7 +382,9 @@ class Manifest:
         stops: dict[str, dict[str, Any]] = {}
         for (stop_id, lang), narration in self.narrations.items():
             stops.setdefault(stop_id, {})[lang] = narration.to_json()
-        data = {"format": FORMAT, "generator": f"audioguide {__version__}", "stops": stops}
+        data: dict[str, Any] = {"format": FORMAT, "generator": f"audioguide {__version__}", "stops": stops}
+        if self.images:
+            data["images"] = {stop_id: image.to_json() for stop_id, image in self.images.items()}
         return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
     def save(self) -> bool:

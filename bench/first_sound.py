@@ -1,20 +1,47 @@
 """First sound on a weak signal: scan -> first paint, tap -> sound, scan -> sound.
 
-    python bench/first_sound.py [--runs 3] [--stop welcome]
+    python bench/first_sound.py [--runs 3] [--stop welcome] [--repo OTHER --repo .]
+                                [--profile "Slow 3G"] [--link shared|per-connection] [--trace]
 
 Serves a copy of the demo tour (synthetic 128 kbit/s audio, as bench/serve.py) with
-`audioguide serve`, and puts a small asyncio TCP proxy on 127.0.0.1 in front of it that delays
-and rate-limits both directions, like a phone's network (DevTools' presets):
+`audioguide serve` of each --repo checkout (its own package, by PYTHONPATH; same tour, same
+audio bytes), warms each server (a live server has rendered its pages), and puts a small asyncio
+TCP proxy on 127.0.0.1 in front of it that delays and rate-limits both directions, like a
+phone's network (DevTools' presets):
 - Slow 3G: 400 ms round trip, 400 kbit/s each way;
 - Fast 3G: 150 ms round trip, 1.6 Mbit/s each way;
 - and the loopback unthrottled, for reference.
-(The TCP handshake with the proxy is not delayed: a new connection costs one round trip less
-than on a phone.)
+The rate is one link shared by all connections (the page, its script, the service worker, the
+audio compete, as on a phone's radio and in DevTools); --link per-connection gives each
+connection its own rate, as this bench did before. The TCP handshake with the proxy is not
+delayed: a new connection costs one round trip less than on a phone.
 Each run is a fresh Chromium context (nothing cached, no service worker), as a first scan is:
-- scan -> first paint: the QR code's /s/<id> (a redirect) to first-contentful-paint;
+- scan -> paint: the QR code's /s/<id> to first-contentful-paint;
 - tap -> sound: Play pressed as soon as the script has run, to the audio's "playing" event;
-- scan -> sound: the same "playing" event from the start of the scan (no reaction time).
-Prints the medians of --runs runs as a table. Nothing is asserted; no optimisation is made.
+- scan -> sound: the same "playing" event from the start of the scan (no reaction time);
+- read,tap -> sound: another run, Play pressed --reading seconds (3) after the script has run,
+  as a visitor who reads the title first;
+- KB: bytes the phone received until the sound (tap at once).
+Runs of the checkouts are interleaved. Prints the medians of --runs runs. Nothing is asserted.
+
+Measured 2026-11-30 on the shared 2-core machine (load average 8 to 14 from other work, so
+the figures are noisy), --runs 3, 08d54ac (main: /s/ redirects, linked stylesheet, audio
+preload="none") against the scan answered with the page (CSS inline for a new phone, audio
+preload="metadata" once idle), `--repo /work/wt-h15-base --repo .`:
+
+    link            network  checkout   scan->paint tap->sound scan->sound read,tap->sound  KB
+    shared          Fast 3G  main              1648        474        2475             496  60
+    shared          Fast 3G  this               616        500        1568               6  63
+    shared          Slow 3G  main              1596       1159        3142            1200  56
+    shared          Slow 3G  this               892       1184        2701              20  55
+    per-connection  Fast 3G  main               908        416        1300             393  63
+    per-connection  Fast 3G  this               548        467        1314              16  63
+    per-connection  Slow 3G  main              1744       1150        2933            1179  56
+    per-connection  Slow 3G  this               696       1164        2612               5  55
+
+Tap -> sound with Play pressed at once stays about a round trip plus 0.75 s on Slow 3G: the audio
+is not there yet, and Chromium does not start before it holds its first blocks (its preload
+stops at byte 98304, three 32 KiB blocks). A visitor who reads for a moment finds them there.
 """
 
 from __future__ import annotations
@@ -23,10 +50,12 @@ import argparse
 import asyncio
 import contextlib
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +64,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from serve import free_port, make_project, process  # noqa: E402  (bench/serve.py)
 
+from audioguide.tour.load import load_tour  # noqa: E402
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PROFILES = {  # name: (round trip in seconds, bits per second each way; 0 = unlimited)
@@ -59,8 +89,12 @@ class Throttle:
     """A TCP proxy on a loopback port: every chunk arrives half a round trip late, and each
     direction sends no faster than its rate (one queue per direction, in order)."""
 
-    def __init__(self, upstream_port: int, rtt: float, bps: int) -> None:
-        self.upstream_port, self.delay, self.bps = upstream_port, rtt / 2, bps
+    def __init__(self, upstream_port: int, rtt: float, bps: int, shared: bool = True) -> None:
+        self.upstream_port, self.delay, self.bps, self.shared = upstream_port, rtt / 2, bps, shared
+        # When each direction of the one link is next free: all connections share it, as a
+        # phone's radio does (the page, its script, the service worker and the audio compete).
+        self.free = {"up": 0.0, "down": 0.0}
+        self.sent = {"up": 0, "down": 0}  # bytes, for what a page costs on a data plan
         self.port = free_port()
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
@@ -83,21 +117,22 @@ class Throttle:
         except OSError:
             writer.close()
             return
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        await asyncio.gather(self._pipe(reader, up_writer, "up"), self._pipe(up_reader, writer, "down"))
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, way: str) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        free = self.free if self.shared else {way: 0.0}  # --link per-connection: a link each
 
         async def send() -> None:
-            free = 0.0  # when the link is next free to send
             while True:
                 due, data = await queue.get()
                 if not data:
                     break
                 now = time.monotonic()
-                start = max(due, free, now)
-                free = start + (len(data) * 8 / self.bps if self.bps else 0)
-                await asyncio.sleep(free - now)  # the chunk's last byte has arrived
+                start = max(due, free[way], now)
+                done = free[way] = start + (len(data) * 8 / self.bps if self.bps else 0)
+                self.sent[way] += len(data)
+                await asyncio.sleep(done - now)  # the chunk's last byte has arrived
                 writer.write(data)
                 await writer.drain()
 
@@ -116,17 +151,48 @@ class Throttle:
                 writer.close()
 
 
-def one_run(browser, base: str, stop: str) -> dict[str, float]:
+def one_run(browser, proxy: Throttle, stop: str, reading: float, trace: bool) -> dict[str, float]:
+    base = f"http://127.0.0.1:{proxy.port}"
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(120_000)
+    started = time.monotonic()
+    seen: list[str] = []
+    if trace:
+
+        def note(event: str, r) -> None:
+            size = ""
+            with contextlib.suppress(Exception):  # the context may be closing
+                size = f" {r.sizes()['responseBodySize']} B" if event == "done" else ""
+            at = (time.monotonic() - started) * 1000
+            seen.append(
+                f"    {at:6.0f} ms {event:<5} {r.url[len(base) :]} {r.headers.get('range', '')}{size}"
+            )
+
+        context.on("request", lambda r: note("start", r))
+        context.on("requestfinished", lambda r: note("done", r))
     page.goto(f"{base}/s/{stop}", wait_until="commit")
     page.wait_for_function(
         "() => document.documentElement.classList.contains('js') && document.getElementById('play')"
     )
+    if reading:  # the visitor reads the title first; the page may use the time
+        page.wait_for_timeout(reading * 1000)
     result = page.evaluate(MEASURE)
+    result["url"] = page.url[len(base) :]
+    result["kb"] = proxy.sent["down"] / 1000
     context.close()
+    if trace:
+        print("\n".join(["  run:", *seen]), flush=True)
     return result
+
+
+def checkout(path: str) -> tuple[str, Path]:
+    """A name for a checkout (its folder and commit) and its path."""
+    repo = Path(path).resolve()
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return f"{repo.name}@{head}" if head else repo.name, repo
 
 
 def main() -> None:
@@ -135,39 +201,80 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stop", default="welcome", help="the stop whose QR code is scanned")
+    parser.add_argument(
+        "--repo",
+        action="append",
+        help="a checkout to serve (repeatable: measured side by side, runs interleaved); default: this one",
+    )
+    parser.add_argument("--profile", action="append", choices=list(PROFILES), help="default: all")
+    parser.add_argument(
+        "--reading",
+        type=float,
+        default=3.0,
+        help="seconds a visitor reads before pressing Play, for read,tap->sound (default 3)",
+    )
+    parser.add_argument(
+        "--link",
+        choices=("shared", "per-connection"),
+        default="shared",
+        help="one rate for all connections (default, as DevTools and a phone's radio), or one each",
+    )
+    parser.add_argument("--trace", action="store_true", help="print every request of every run")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp:
+    checkouts = [checkout(path) for path in args.repo or [str(REPO)]]
+    profiles = args.profile or list(PROFILES)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        project, _ = make_project(REPO, work)
-        port = free_port()
-        command = [sys.executable, "-m", "audioguide", "serve", "--project", str(project)]
-        command += ["--port", str(port), "--stats-db", str(work / "stats.sqlite3")]
+        project, _ = make_project(REPO, work)  # one tour, the same bytes for every checkout
+        ports = {}
+        for number, (name, repo) in enumerate(checkouts):
+            port = ports[name] = free_port()
+            command = [sys.executable, "-P", "-m", "audioguide", "serve", "--project", str(project)]
+            command += ["--port", str(port), "--stats-db", str(work / f"stats{number}.sqlite3")]
+            # The checkout's own package first (-P: not the current folder's): its pages, its
+            # assets, its service worker.
+            env = {"PYTHONPATH": str(repo)}
+            stack.enter_context(
+                process(command, f"http://127.0.0.1:{port}/api/v1/tour", work / "serve.log", env)
+            )
+        for port in ports.values():  # a live server has rendered its pages before the first scan
+            for lang in load_tour(project)[0].languages:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{lang}/{args.stop}") as answer:
+                    answer.read()
+        p = stack.enter_context(sync_playwright())
+        args_ = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args_)
         rows = []
-        with (
-            process(command, f"http://127.0.0.1:{port}/api/v1/tour", work / "serve.log"),
-            sync_playwright() as p,
-        ):
-            args_ = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args_)
-            for name, (rtt, bps) in PROFILES.items():
-                proxy = Throttle(port, rtt, bps)
-                runs = [
-                    one_run(browser, f"http://127.0.0.1:{proxy.port}", args.stop) for _ in range(args.runs)
+        for profile in profiles:
+            rtt, bps = PROFILES[profile]
+            results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in checkouts}
+            read: dict[str, list[dict[str, float]]] = {name: [] for name, _ in checkouts}
+            for _ in range(args.runs):
+                for name, _ in checkouts:  # interleaved: a busy moment of the machine hits all alike
+                    for reading, into in ((0.0, results), (args.reading, read)):
+                        proxy = Throttle(ports[name], rtt, bps, shared=args.link == "shared")
+                        if args.trace:
+                            print(f"{profile} {name}, tap after {reading} s", flush=True)
+                        into[name].append(one_run(browser, proxy, args.stop, reading, args.trace))
+                        proxy.stop()
+            for name, runs in results.items():
+                medians = [
+                    statistics.median(r[key] or 0 for r in runs) for key in ("paint", "tap", "sound", "kb")
                 ]
-                proxy.stop()
-                rows.append(
-                    (
-                        name,
-                        *(statistics.median(r[key] or 0 for r in runs) for key in ("paint", "tap", "sound")),
-                    )
-                )
-            browser.close()
-    print(f"\nFirst sound, /s/{args.stop} on a fresh phone, median of {args.runs} runs (ms):\n")
-    print(f"{'network':<10} {'scan->paint':>12} {'tap->sound':>11} {'scan->sound':>12}")
-    for name, paint, tap, sound in rows:
-        print(f"{name:<10} {paint:>12.0f} {tap:>11.0f} {sound:>12.0f}")
+                medians.insert(3, statistics.median(r["tap"] for r in read[name]))
+                rows.append((profile, name, *medians, runs[-1]["url"]))
+        browser.close()
+    print(f"\nFirst sound, /s/{args.stop} on a fresh phone, {args.link} link, median of {args.runs} runs")
+    print("(ms; KB received until the sound, tap at once):\n")
+    width = max(len(name) for name, _ in checkouts)
+    head = f"{'scan->paint':>11} {'tap->sound':>10} {'scan->sound':>11} {'read,tap->sound':>15}"
+    head += f" {'KB':>5}  address"
+    print(f"{'network':<8} {'checkout':<{width}} {head}")
+    for profile, name, paint, tap, sound, tap_read, kb, url in rows:
+        figures = f"{paint:>11.0f} {tap:>10.0f} {sound:>11.0f} {tap_read:>15.0f} {kb:>5.0f}"
+        print(f"{profile:<8} {name:<{width}} {figures}  {url}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("audioguide.audio",),
     ("audioguide.engines",),
     ("audioguide.qr",),
-    ("audioguide.published",),
+    ("audioguide.published", "audioguide.published_images"),
     ("audioguide.build",),
     ("audioguide.web", "audioguide.studio"),
     ("audioguide.export",),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from audioguide.atomic import remove_stale_temp_files
 from audioguide.build.cache import SentenceCache
+from audioguide.build.images import ImagePublisher
 from audioguide.build.lock import BuildLock, describe_holder
 from audioguide.build.narration import NarrationJob
 from audioguide.build.publish import Publisher
@@ -101,9 +102,14 @@ def _build_locked(tour: Tour, options: BuildOptions) -> Iterator[Event]:
             publish=publisher.publish,
         )
         yield from scheduler.run(pending)  # synthesize and assemble; publishes as narrations finish
+        # Photos share the manifest (and its saves) with the audio; `--only` limits them too.
+        photos = ImagePublisher(publisher.manifest, force=options.force, old=tour.config.old_audio)
+        wanted = {s.id for s in (tour.stop(key) for key in options.only) if s}
+        yield from photos.run([s for s in tour.stops if not wanted or s.id in wanted], report)
 
         if options.whole_tour:
             report.removed = publisher.prune(tour)
+            photos.prune(tour)
         publisher.save()
         # Notices before the posters: a poster error (a reserved stop id) must not hide them.
         yield from fallback_notices(report)

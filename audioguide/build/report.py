@@ -74,6 +74,7 @@ class BuildReport:
     seconds: float = 0.0  # the audio build, posters excluded
     workers: int = 1  # processes that synthesized and encoded (1: the build's own)
     removed: list[str] = field(default_factory=list)
+    images_built: list[str] = field(default_factory=list)  # stops whose photo variants were made
 
     @property
     def failed(self) -> list[NarrationReport]:

@@ -90,6 +90,7 @@ def _json_report(report: BuildReport, posters: list) -> dict:
         "seconds": round(report.seconds, 3),
         "workers": report.workers,
         "removed": report.removed,
+        "images_built": report.images_built,
         "posters": [{"stop": p.stop_id, "status": p.status} for p in posters],
     }
 
@@ -115,5 +116,7 @@ def _print_summary(report: BuildReport, posters: list) -> None:
         f" {report.sentences_synthesized} sentences synthesized, {report.sentences_cached} from cache;"
         f" {posters_built} poster(s) written; {report.seconds:.1f}s"
     )
+    if report.images_built:
+        click.echo(f"photos resized: {', '.join(report.images_built)}")
     if report.removed:
         click.echo(f"removed stale audio: {', '.join(report.removed)}")

@@ -2,7 +2,8 @@
 answer depends on the request.
 
 - `/s/<id>` (every QR code) and `/`: the live server picks the language from the cookie and
-  Accept-Language and redirects. A file cannot, so the export holds a small page whose script
+  Accept-Language (and answers with the stop page, or redirects to the home page). A file
+  cannot, so the export holds a small page whose script
   (static/pick.js, an external asset: the CSP allows no inline code) picks the language the
   visitor chose before (localStorage `lang`, which app.js keeps), else `navigator.languages`,
   else the tour's default, sends the scan beacon if a stats URL is set, and goes on. Without

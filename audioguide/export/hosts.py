@@ -59,7 +59,12 @@ def _types(table: dict[str, str]) -> tuple[tuple[str, str], ...]:
 SECTIONS = (
     Section("audio and captions", "/media/", IMMUTABLE, _types(MEDIA_TYPES)),
     Section("images", "/img/", IMMUTABLE, _types(MEDIA_TYPES)),
-    Section("stylesheet, scripts, icon", "/a/", IMMUTABLE, _types({**ASSET_TYPES, ".svg": "image/svg+xml"})),
+    Section(
+        "stylesheet, scripts, icons",
+        "/a/",
+        IMMUTABLE,
+        _types({**ASSET_TYPES, ".svg": "image/svg+xml", ".png": "image/png"}),
+    ),
     Section("API documents", "/api/", API_CACHE, (("json", JSON),)),
     Section(
         "pages, offline lists, service worker",

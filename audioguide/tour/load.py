@@ -13,6 +13,7 @@ from audioguide.tour.model import Narration, Stop, Tour
 from audioguide.tour.recording import read_recording
 from audioguide.tour.schema import (
     FRONT_MATTER_KEYS,
+    RESERVED_IDS,
     STOP_ID,
     parse_stop,
     parse_tour,
@@ -127,6 +128,11 @@ def load_tour(root: Path) -> tuple[Tour | None, Diagnostics]:
                 folder,
                 0,
                 f"stop id '{folder.name}' must match [a-z0-9][a-z0-9-]* (lower case, digits, dashes)",
+            )
+            continue
+        if folder.name in RESERVED_IDS:
+            diags.error(
+                folder, 0, f"stop id '{folder.name}' is the address of a page of the guide: rename the folder"
             )
             continue
         if not folder.resolve().is_relative_to(root):

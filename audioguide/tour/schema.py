@@ -23,6 +23,8 @@ from audioguide.tour.sections import (
 from audioguide.tour.yamlfile import LineDict
 
 STOP_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Pages of the visitor site at /<lang>/<name>, beside the stop pages /<lang>/<id>.
+RESERVED_IDS = ("plan",)
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 TOUR_KEYS = (
@@ -273,6 +275,9 @@ def parse_stop(data: Any, path: Path, diags: Diagnostics) -> StopConfig:
     for alias, line in zip(aliases, lines, strict=False):
         if not isinstance(alias, str) or not STOP_ID.match(alias):
             diags.error(path, line, f"alias '{alias}' must match [a-z0-9][a-z0-9-]*")
+            continue
+        if alias in RESERVED_IDS:
+            diags.error(path, line, f"alias '{alias}' is the address of a page of the guide; drop it")
             continue
         config.aliases.append(alias)
         config.alias_lines.append(line)

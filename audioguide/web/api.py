@@ -96,7 +96,7 @@ def stop_document(view: StopView) -> dict[str, Any]:
         }
         if narrated
         else None,
-        "image": _file(view.image),
+        "image": _file(view.image.src if view.image else None),
         "location": {"lat": location.lat, "lon": location.lon} if location else None,
         "previous": _link(view.previous, lang),
         "next": _link(view.next, lang),

@@ -1,20 +1,34 @@
-"""The stylesheet, script and icon: read once, served from memory under content-hashed URLs."""
+"""The stylesheets, scripts and icons: read (or drawn) once, served from memory under
+content-hashed URLs; the stop page's one inline script, and the CSP hashes of what is inline."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 from audioguide.web.bodies import Body
+from audioguide.web.icons import png_icons
 from audioguide.web.snapshot import media_type
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Served under /a/<hash>/<name>, cacheable for a year. sw.js is served at /sw.js instead: a
 # service worker's URL must stay the same, and its scope is the folder it is served from.
-HASHED = ("style.css", "app.js", "icon.svg")
+# lists.css: every page but the stop pages; plan.*: the site plan only.
+HASHED = ("style.css", "app.js", "icon.svg", "lists.css", "plan.css", "plan.js")
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+# The only inline script: in the stop page's <head>, it applies the transcript text size the
+# visitor chose (app.js keeps it in localStorage "ts") before the first paint, so the text does
+# not jump when the deferred app.js arrives. Allowed by its hash, not by 'unsafe-inline'; a
+# custom property set through the CSSOM is no inline style to the CSP.
+TEXT_SIZE_SCRIPT = (
+    'try{var s=localStorage.ts;if(s)document.documentElement.style.setProperty("--ts",s)}catch(e){}'
+)
 
 
 _BLOCK_COMMENT = re.compile(rb"/\*.*?\*/", re.DOTALL)
@@ -29,21 +43,38 @@ def minify(name: str, data: bytes) -> bytes:
     Deliberately simple, hence the rules for static/*.css and *.js: comments are /* */ only,
     and no string or regular expression contains "/*" or spans lines; a regular expression
     literal holds no space and no quote (spaces around punctuation go outside quoted strings),
-    and no "a + +b" or "a / /re/" (tests/web/test_web_pages.py checks that the script parses).
+    and no "a + +b" or "a / /re/"; a line break goes only after { ; , or before } (tests/web/
+    test_web_pages.py checks that the minified scripts parse).
     """
     if name.endswith(".css"):
         data = _BLOCK_COMMENT.sub(b"", data)
         data = re.sub(rb"\s+", b" ", data)
-        data = re.sub(rb" ?([{};,]) ?", rb"\1", data).strip()
+        data = re.sub(rb" ?([{};,>]) ?", rb"\1", data).strip()
+        data = data.replace(b";}", b"}")  # the last declaration needs no semicolon
+        data = re.sub(rb"(?<![\w.])0\.(\d)", rb".\1", data)  # 0.5rem -> .5rem
         # "name: value" -> "name:value" inside declaration blocks only; selectors keep spaces.
         return re.sub(rb"\{[^{}]*\}", lambda block: block.group(0).replace(b": ", b":"), data)
     if name.endswith(".js"):
         data = _BLOCK_COMMENT.sub(b"", data)
         lines = (line.strip() for line in data.splitlines())
         code = b"\n".join(line for line in lines if line) + b"\n"
+        # A line break after { ; , or before } never ends a statement (ASI), so it can go.
+        code = re.sub(rb"([{;,])\n|\n(?=})", rb"\1", code)
         parts = _JS_STRING.split(code)  # odd items are the strings
-        return b"".join(part if i % 2 else _JS_SPACE.sub(rb"\1", part) for i, part in enumerate(parts))
+        # Outside strings: no spaces around punctuation, no ";" before "}" (ASI inserts it).
+        squeezed = (_JS_SPACE.sub(rb"\1", part).replace(b";}", b"}") for part in parts[::2])
+        return b"".join(part for pair in zip_longest(squeezed, parts[1::2], fillvalue=b"") for part in pair)
     return data
+
+
+def csp_hash(source: bytes) -> str:
+    """A Content-Security-Policy source that allows exactly this inline <style> or <script>."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(source).digest()).decode()}'"
+
+
+def packaged_style() -> bytes:
+    """The stylesheet as served, the same bytes whether it is linked or inlined in a page."""
+    return minify("style.css", (STATIC_DIR / "style.css").read_bytes())
 
 
 @dataclass(frozen=True)
@@ -52,6 +83,11 @@ class Assets:
     urls: dict[str, str]  # name -> /a/<hash>/<name>
     by_url: dict[str, Body]
     service_worker: Body
+
+    @property
+    def style(self) -> str:
+        """The stylesheet's text, for the pages that carry it inline (security.py allows its hash)."""
+        return self.bodies["style.css"].data.decode()
 
     @classmethod
     def load(cls, folder: Path = STATIC_DIR) -> Assets:
@@ -62,5 +98,8 @@ class Assets:
             suffix = Path(name).suffix
             bodies[name] = Body.of(data, TYPES.get(suffix) or media_type(name))
             urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
+        for name, data in png_icons().items():  # home screens and lock screens want PNG (icons.py)
+            bodies[name] = Body.of(data, "image/png")
+            urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
         worker = Body.of(minify("sw.js", (folder / "sw.js").read_bytes()), TYPES[".js"])
-        return cls(bodies, urls, {urls[name]: bodies[name] for name in HASHED}, worker)
+        return cls(bodies, urls, {urls[name]: bodies[name] for name in urls}, worker)

@@ -15,7 +15,17 @@ from typing import Any, TypeVar
 from audioguide.tour.model import Stop
 from audioguide.web.assets import Assets
 from audioguide.web.bodies import Body
-from audioguide.web.render import offline_list, render_home, render_not_found, render_stop, web_manifest
+from audioguide.web.icons import INSTALL_ONLY
+from audioguide.web.plan import Plan, site_plan
+from audioguide.web.render import (
+    ScanPage,
+    offline_list,
+    render_home,
+    render_not_found,
+    render_plan,
+    render_stop,
+    web_manifest,
+)
 from audioguide.web.snapshot import Site, Snapshot
 from audioguide.web.views import StopLink, StopView, stop_views
 
@@ -52,12 +62,12 @@ class PageCache:
     def view(self, stop: Stop, lang: str) -> StopView:
         return self.views(lang)[stop.id]
 
-    def stop(self, stop: Stop, lang: str) -> Body:
+    def stop(self, stop: Stop, lang: str, scan: ScanPage | None = None) -> Body:
         def make() -> Body:
             size = self.offline_size(lang)
-            return render_stop(self.view(stop, lang), self.snapshot.tour, self.assets, size)
+            return render_stop(self.view(stop, lang), self.snapshot.tour, self.assets, size, scan)
 
-        return self._once(("stop", lang, stop.id), make)
+        return self._once(("stop", lang, stop.id, scan), make)
 
     def home(self, lang: str) -> Body:
         def make() -> Body:
@@ -66,10 +76,22 @@ class PageCache:
 
         return self._once(("home", lang), make)
 
+    def plan(self, lang: str) -> Plan | None:
+        """The site plan in `lang`; None when no stop has a location (then there is no page)."""
+        return self._once(("plan", lang), lambda: site_plan(self.views(lang).values()))
+
+    def plan_page(self, lang: str) -> Body | None:
+        plan = self.plan(lang)
+        if plan is None:
+            return None
+        return self._once(
+            ("plan-page", lang), lambda: render_plan(plan, self.snapshot.tour, self.assets, lang)
+        )
+
     def offline_size(self, lang: str) -> int:
         """The size the home and stop pages announce for the offline tour: its media and assets.
         The pages' own few KB are left out: a page cannot contain its own size."""
-        files = [len(body.data) for body in self.assets.bodies.values()]
+        files = [len(body.data) for name, body in self.assets.bodies.items() if name not in INSTALL_ONLY]
         files += [f.bytes for view in self.views(lang).values() for f in view.files()]
         return sum(files)
 
@@ -98,7 +120,14 @@ class PageCache:
         if include_home:
             files.append({"url": f"/{lang}/", "bytes": len(self.home(lang).data)})
         files += [{"url": f"/{lang}/{stop.id}", "bytes": len(self.stop(stop, lang).data)} for stop in stops]
-        files += [{"url": assets.urls[name], "bytes": len(body.data)} for name, body in assets.bodies.items()]
+        plan = self.plan_page(lang)
+        if plan is not None:  # the plan works offline too (nothing in it comes from elsewhere)
+            files.append({"url": f"/{lang}/plan", "bytes": len(plan.data)})
+        files += [
+            {"url": assets.urls[name], "bytes": len(body.data)}
+            for name, body in assets.bodies.items()
+            if name not in INSTALL_ONLY
+        ]
         files.append({"url": f"/{lang}/manifest.webmanifest", "bytes": len(self.web_manifest(lang).data)})
         for view in self.views(lang).values():
             files += [{"url": f.url, "bytes": f.bytes} for f in view.files()]

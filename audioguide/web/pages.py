@@ -1,4 +1,6 @@
-"""Visitor pages: home, QR scans (/s/<id>), the typed stop number, stop pages, offline lists."""
+"""Visitor pages: home, QR scans (/s/<id>: the stop page itself), the typed stop number, stop
+pages, the site plan,
+offline lists."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from audioguide.web.bodies import Body, body_headers, respond
 from audioguide.web.cache import FastPage, PageCache
 from audioguide.web.fastpath import language_cookie
 from audioguide.web.negotiation import LANG_COOKIE, choose_language
+from audioguide.web.render import ScanPage
 from audioguide.web.security import SECURITY_HEADERS
 from audioguide.web.snapshot import Snapshot
 from audioguide.web.state import page_cache, snapshot, state
@@ -18,6 +21,7 @@ bp = Blueprint("pages", __name__)
 
 # Pages may change with a rebuild: the phone keeps them but asks again (a cheap 304 on ETag).
 PAGE_CACHE = "no-cache"
+SCAN_CACHE = "private, no-cache"
 
 
 def negotiated_language(snap: Snapshot) -> str:
@@ -82,15 +86,27 @@ def home(lang: str) -> Response:
 
 @bp.get(scan_path("<stop_id>"))
 def scan(stop_id: str) -> Response:
-    """What every QR code points at: count the scan, then send the visitor to the stop's page."""
-    snap = snapshot()
-    stop = snap.find(stop_id)
+    """What every QR code points at: count the scan and answer with the stop's page itself, in
+    the negotiated language. A redirect to /<lang>/<id> would cost the phone a round trip (0.4 s
+    on a weak signal) before anything shows; app.js puts the canonical address in the address
+    bar (history.replaceState), so reload, share and back use /<lang>/<id>."""
+    cache = page_cache()
+    stop = cache.snapshot.find(stop_id)
     if stop is None:
         return not_found_page()
-    lang = negotiated_language(snap)
+    lang = negotiated_language(cache.snapshot)
     if request.method == "GET":  # a HEAD probe (link checkers) is no visitor
         state().counter.record(stop.id, lang)
-    return temporary_redirect(f"/{lang}/{stop.id}")
+    # A phone that has never been here (no language remembered) has no stylesheet cached either:
+    # it gets the CSS inline, one round trip less before the first paint, and app.js fetches the
+    # file once the page is idle, for the next pages. A returning phone has the file (immutable,
+    # cached for a year), so its page stays 2 KB (gzipped) lighter with the ordinary link.
+    scan = ScanPage(inline_style=LANG_COOKIE not in request.cookies)
+    response = respond(cache.stop(stop, lang, scan), request, SCAN_CACHE)
+    # The bytes depend on the cookie and Accept-Language: private (no shared cache keeps them),
+    # and the phone's own cache keys them by both. Counted scans still reach the server: no-cache.
+    response.headers["Vary"] = "Accept-Encoding, Cookie, Accept-Language"
+    return remember_language(response, lang)
 
 
 @bp.get("/go")
@@ -107,6 +123,16 @@ def typed_number() -> Response:
     if request.method == "GET":
         state().counter.record(stop.id, lang)
     return temporary_redirect(f"/{lang}/{stop.id}")
+
+
+@bp.get("/<lang>/plan")
+def plan(lang: str) -> Response:
+    """The site plan: only when a stop has a location (a stop cannot be called "plan")."""
+    cache = page_cache()
+    body = cache.plan_page(lang) if lang in cache.snapshot.tour.languages else None
+    if body is None:
+        return not_found_page()
+    return page_response(cache, body, lang)
 
 
 @bp.get("/<lang>/<stop_id>")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -18,12 +19,21 @@ from markupsafe import Markup
 from audioguide.i18n import translate
 from audioguide.published import TranscriptBlock
 from audioguide.tour.model import Tour
-from audioguide.web.assets import Assets
+from audioguide.web.assets import TEXT_SIZE_SCRIPT, Assets
 from audioguide.web.bodies import Body
+from audioguide.web.plan import Plan, format_distance
 from audioguide.web.snapshot import Snapshot
 from audioguide.web.views import StopLink, StopView
 
 HTML = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """A stop page as the QR code's address (/s/<id>) answers it: it names its canonical address
+    (/<lang>/<id>), and a phone new to the site gets the stylesheet inline (see pages.scan)."""
+
+    inline_style: bool
 
 
 def format_time(seconds: float | None) -> str:
@@ -59,14 +69,20 @@ def tour_title(tour: Tour, lang: str) -> str:
     return tour.config.title.get(lang) or tour.config.title.get(tour.default_language, "")
 
 
-def _common(tour: Tour, assets: Assets, lang: str, page: str, switch_path: str) -> dict[str, Any]:
+def _common(
+    tour: Tour, assets: Assets, lang: str, page: str, switch_path: str, *, inline_style: bool = False
+) -> dict[str, Any]:
     return {
         "lang": lang,
         "page": page,
+        # Markup: the bytes must stay exactly those whose hash the CSP allows (security.py).
+        "inline_style": Markup(assets.style) if inline_style else None,
         "tour_title": tour_title(tour, lang),
         "t": partial(translate, lang),
         "minutes": partial(format_minutes, lang=lang),
         "asset": assets.urls.__getitem__,
+        # The site plan (/<lang>/plan) exists when a stop has a location; pages link to it.
+        "has_plan": any(stop.config.location is not None for stop in tour.stops),
         "switch": [
             {
                 "code": code,
@@ -94,10 +110,16 @@ def transcript_blocks(transcript: Iterable[TranscriptBlock]) -> list[dict[str, A
     return blocks
 
 
-def render_stop(view: StopView, tour: Tour, assets: Assets, offline_bytes: int) -> Body:
+def render_stop(
+    view: StopView, tour: Tour, assets: Assets, offline_bytes: int, scan: ScanPage | None = None
+) -> Body:
+    """The stop's page; `scan`: the variant answered at its QR code's address (pages.scan)."""
     html = render_template(
         "stop.html",
-        **_common(tour, assets, view.lang, "stop", view.stop.id),
+        **_common(
+            tour, assets, view.lang, "stop", view.stop.id, inline_style=bool(scan and scan.inline_style)
+        ),
+        canonical=f"/{view.lang}/{view.stop.id}" if scan else None,
         offline_size=format_megabytes(offline_bytes, view.lang),
         stop=view.stop,
         title=view.title,
@@ -112,6 +134,7 @@ def render_stop(view: StopView, tour: Tour, assets: Assets, offline_bytes: int) 
         blocks=transcript_blocks(view.blocks),
         prev=view.previous,
         next=view.next,
+        text_size_script=Markup(TEXT_SIZE_SCRIPT),  # a constant, allowed by its hash in the CSP
     )
     return Body.of(html, HTML)
 
@@ -145,6 +168,17 @@ def render_not_found(
     return Body.of(html, HTML)
 
 
+def render_plan(plan: Plan, tour: Tour, assets: Assets, lang: str) -> Body:
+    html = render_template(
+        "plan.html",
+        **_common(tour, assets, lang, "plan", "plan"),
+        plan=plan,
+        scale_text=format_distance(plan.scale_m, lang),
+        projection=" ".join(f"{value:.9g}" for value in plan.projection),
+    )
+    return Body.of(html, HTML)
+
+
 def offline_list(snap: Snapshot, lang: str, files: list[dict[str, Any]]) -> Body:
     """The offline tour of one language: every file it needs, and how scans resolve offline."""
     document = {
@@ -169,6 +203,18 @@ def web_manifest(tour: Tour, assets: Assets, lang: str) -> Body:
         "display": "standalone",
         "background_color": "#151515",
         "theme_color": "#151515",
-        "icons": [{"src": assets.urls["icon.svg"], "sizes": "any", "type": "image/svg+xml"}],
+        # PNG first: iOS and older Androids ignore an SVG icon; the maskable one fills the
+        # shape a launcher crops to (a circle, a squircle) without cutting the drawing.
+        "icons": [
+            {"src": assets.urls["icon-192.png"], "sizes": "192x192", "type": "image/png"},
+            {"src": assets.urls["icon-512.png"], "sizes": "512x512", "type": "image/png"},
+            {
+                "src": assets.urls["icon-maskable-512.png"],
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+            {"src": assets.urls["icon.svg"], "sizes": "any", "type": "image/svg+xml"},
+        ],
     }
     return Body.of(json.dumps(document, ensure_ascii=False), "application/manifest+json")

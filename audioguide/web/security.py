@@ -1,14 +1,20 @@
 """Headers every response carries, and cross-origin reads for the API and the media.
 
-The pages load nothing from another origin and run no inline script, so the policy can be
-strict: only this site's own files, no plugins, no framing, no inline code.
+The pages load nothing from another origin, so the policy can be strict: only this site's own
+files, no plugins, no framing, and inline code only where named by its SHA-256: the stop page's
+one-line text-size script (assets.TEXT_SIZE_SCRIPT), and the stylesheet itself, inline in the
+page a first QR scan gets (pages.py; the hash is computed once, at start, from the same bytes).
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from audioguide.web.assets import TEXT_SIZE_SCRIPT, csp_hash, packaged_style
 from audioguide.web.beacon import SCANS_PATH
+
+STYLE_HASH = csp_hash(packaged_style())
+SCRIPT_HASH = csp_hash(TEXT_SIZE_SCRIPT.encode())
 
 
 def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
@@ -17,8 +23,8 @@ def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
     return "; ".join(
         [
             "default-src 'none'",
-            "script-src 'self'",
-            "style-src 'self'",
+            f"script-src 'self' {SCRIPT_HASH}",
+            f"style-src 'self' {STYLE_HASH}",
             "img-src 'self'",
             "media-src 'self'",
             " ".join(["connect-src 'self'", *connect_to]),
@@ -39,7 +45,8 @@ def security_headers(connect_to: tuple[str, ...] = ()) -> tuple[tuple[str, str],
         # Links in narrations may lead elsewhere; they must not tell which stop a visitor was at.
         ("Referrer-Policy", "no-referrer"),
         ("X-Frame-Options", "DENY"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        # The site plan's "Where am I?" asks for the position (after a tap): this site only.
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
     )
 

@@ -31,6 +31,7 @@ from audioguide.published import (
     public_path,
     sha256_file,
 )
+from audioguide.published_images import IMAGE_FOLDER, IMAGE_NAME, ImageVariant, PublishedImage
 from audioguide.tour.load import load_tour
 from audioguide.tour.model import Stop, Tour
 
@@ -68,6 +69,18 @@ class MediaFile:
     sha256: str
     bytes: int
     mimetype: str
+    width: int = 0  # pixels, for a photo the build made (0: not known)
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A stop's photo: the JPEG/PNG every browser shows and the WebP variants (narrowest
+    first). Before a build made them (or after the photo changed), only the photo as it is."""
+
+    src: MediaFile
+    webp: tuple[MediaFile, ...] = ()
+    offline: MediaFile | None = None  # the one file the offline tour keeps (src if None)
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,7 @@ class Snapshot:
     media: Mapping[str, MediaFile]  # URL path -> file: the only files under /media and /img
     media_by_name: Mapping[str, MediaFile]  # URL path without its hash -> file
     narrated: Mapping[tuple[str, str], Narrated]  # (stop id, lang)
-    images: Mapping[str, MediaFile]  # stop id -> image
+    images: Mapping[str, Photo]  # stop id -> photo
     stops_by_key: Mapping[str, Stop]  # id and every alias -> stop
     stops_by_number: Mapping[int, Stop]
     # Knows the digest of each file the server has opened (by device, inode, mtime and size);
@@ -217,6 +230,53 @@ def _superseded(audio_dir: Path, tour: Tour, media: dict[str, MediaFile]) -> Non
                     media[url] = MediaFile(Path(entry.path), url, match["hash"], size, media_type(entry.name))
 
 
+def _photo(tour: Tour, built: PublishedImage, stop_id: str, verifier: FileVerifier) -> Photo | None:
+    """The variants the manifest names, if every one of them is there."""
+
+    def served(variant: ImageVariant) -> MediaFile | None:
+        path = _inside(tour.audio_dir, variant.file.path)
+        if path is None or path.stat().st_size != variant.file.bytes:
+            return None
+        verifier.vouch(path, variant.file.sha256)  # content-addressed, written before the manifest
+        url = f"/img/{variant.file.sha256[:HASH_LENGTH]}/{stop_id}/{variant.public_name}"
+        file, kind = variant.file, variant.mimetype
+        return MediaFile(path, url, file.sha256, file.bytes, kind, variant.width, variant.height)
+
+    webp = [served(v) for v in built.variants]
+    src, offline = served(built.fallback), served(built.offline())
+    if src is None or offline is None or None in webp:
+        return None
+    return Photo(src, tuple(f for f in webp if f), offline)
+
+
+def _upright_size(path: Path) -> tuple[int, int]:
+    """A photo's size as shown (EXIF may say it was taken on its side), from its header only."""
+    from PIL import Image  # only for tours with photos
+
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            turned = image.getexif().get(0x0112) in (5, 6, 7, 8)  # Orientation: a quarter turn
+    except Exception:  # unreadable since `check`: no size rather than no page
+        return (0, 0)
+    return (height, width) if turned else (width, height)
+
+
+def _superseded_images(audio_dir: Path, tour: Tour, media: dict[str, MediaFile]) -> None:
+    """Photo variants a rebuild replaced but keeps for a while, as _superseded does for audio."""
+    stop_ids = {stop.id for stop in tour.stops}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(audio_dir / IMAGE_FOLDER):
+            match = IMAGE_NAME.match(entry.name)
+            if match is None or match["stop"] not in stop_ids:
+                continue
+            url = f"/img/{match['hash']}/{match['stop']}/{match['width']}.{match['ext']}"
+            if url not in media:
+                with contextlib.suppress(OSError):
+                    size = entry.stat().st_size
+                    media[url] = MediaFile(Path(entry.path), url, match["hash"], size, media_type(entry.name))
+
+
 def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) -> Snapshot:
     manifest = Manifest.load(tour.audio_dir)
     for problem in manifest.problems:
@@ -228,7 +288,7 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
     media: dict[str, MediaFile] = {}
     verifier = FileVerifier(tour.audio_dir)
     narrated: dict[tuple[str, str], Narrated] = {}
-    images: dict[str, MediaFile] = {}
+    images: dict[str, Photo] = {}
     for stop in tour.stops:
         for lang in tour.languages:
             published = manifest.get(stop.id, lang)
@@ -252,13 +312,21 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
             if path is not None:
                 stat = path.stat()  # before hashing: a change while hashing shows when served
                 digest = sha256_file(path)
-                url = f"/img/{digest[:HASH_LENGTH]}/{stop.id}/{path.name}"
-                images[stop.id] = media[url] = MediaFile(
-                    path, url, digest, stat.st_size, stop.config.image_type or media_type(path.name)
-                )
-                verifier.vouch(path, digest)
+                built = manifest.images.get(stop.id)
+                current = built is not None and built.source_sha256 == digest
+                photo = _photo(tour, built, stop.id, verifier) if built and current else None
+                if photo is None:  # not built yet, or changed since: the photo as staff gave it
+                    url = f"/img/{digest[:HASH_LENGTH]}/{stop.id}/{path.name}"
+                    mimetype = stop.config.image_type or media_type(path.name)
+                    size = _upright_size(path)  # width/height on the page: its room before it loads
+                    photo = Photo(MediaFile(path, url, digest, stat.st_size, mimetype, *size))
+                    verifier.vouch(path, digest)
+                images[stop.id] = photo
+                for file in (photo.src, *photo.webp):
+                    media[file.url] = file
     by_name = {_without_hash(url): file for url, file in media.items()}  # the current files only
     _superseded(tour.audio_dir, tour, media)
+    _superseded_images(tour.audio_dir, tour, media)
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
     by_key: dict[str, Stop] = {}
     for stop in tour.stops:

@@ -13,7 +13,7 @@ from audioguide.engines.registry import display_name
 from audioguide.published import TranscriptBlock, transcript_of
 from audioguide.tour.model import Stop
 from audioguide.tour.schema import Location
-from audioguide.web.snapshot import MediaFile, Narrated, Snapshot
+from audioguide.web.snapshot import MediaFile, Narrated, Photo, Snapshot
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class StopView:
     content_lang: str  # the language the narration is shown and heard in
     title: str
     narrated: Narrated | None  # published audio and captions, None while nothing is built
-    image: MediaFile | None
+    image: Photo | None
     needs_review: bool
     # Sentence n (1-based, over all blocks) is caption cue "s<n>". From the manifest when the
     # audio is built, so that a text edited since the last build never puts the highlight on the
@@ -77,7 +77,8 @@ class StopView:
         """The media files the offline tour needs for this stop."""
         narrated = self.narrated
         files = [narrated.audio, narrated.captions] if narrated else []
-        files.append(self.image)
+        if self.image:  # one variant, not all: the service worker shows it for any of them
+            files.append(self.image.offline or self.image.src)
         return [f for f in files if f is not None]
 
 

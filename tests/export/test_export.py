@@ -22,6 +22,7 @@ from tests.helpers.web_fixtures import published_file
 SAME = (
     "/<lang>/",
     "/<lang>/<stop_id>",  # by id; an alias is a redirect, below
+    "/<lang>/plan",  # the site plan: 'gate' has a location
     "/<lang>/manifest.webmanifest",
     "/offline/<lang>.json",
     "/sw.js",
@@ -37,7 +38,8 @@ DIFFERENCES = {
     "/": "a page whose script picks the language (remembered, else navigator.languages) and goes"
     " to /<lang>/; live: a redirect negotiated from the cookie and Accept-Language",
     "/s/<stop_id>": "a page whose script picks the language and goes to /<lang>/<id>, sending the scan"
-    " beacon if --stats-url is set; without JS a list of the languages; live: a counted redirect",
+    " beacon if --stats-url is set; without JS a list of the languages; live: the stop page itself,"
+    " counted, in the negotiated language",
     "/go": "a page whose script finds ?n= in the offline list; live: looked up by the server",
     "/<lang>/<alias>": "a 301 in _redirects and nginx.conf, not a file",
     "/api/v1/tour": "the query form (?lang=) is live only; the export has /api/v1/<lang>/tour.json",
@@ -100,7 +102,8 @@ def test_every_live_url_is_exported_or_a_documented_difference(live, export_dir:
     picker = (export_dir / "s/entrance.html").read_text()  # an old id's QR code
     assert 'data-target="/{lang}/gate"' in picker and 'data-scan="gate"' in picker
     assert all(f'href="/{lang}/gate"' in picker for lang in ("en", "ru", "kk"))  # without JS
-    assert client.get("/s/gate").status_code == 302
+    live_scan = client.get("/s/gate", headers={"Cookie": ""}).get_data(as_text=True)
+    assert re.search(r'<link rel="canonical" href="/(en|ru|kk)/gate">', live_scan)
     assert 'data-target="/{lang}/"' in (export_dir / "index.html").read_text()
     assert 'data-go="/offline/{lang}.json"' in (export_dir / "go.html").read_text()
     redirects = (export_dir / "_redirects").read_text()

@@ -19,7 +19,7 @@ from audioguide.export.proxy import SERVED_BY_HEADER
 from audioguide.published import versioned_name
 from audioguide.web.security import CORS_HEADERS, SECURITY_HEADERS
 from tests.helpers.nginx import export_server, require_nginx, running_nginx
-from tests.helpers.web_fixtures import published_file, running_server
+from tests.helpers.web_fixtures import publish_images, published_file, running_server
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -141,8 +141,8 @@ def test_accel_redirect_behind_nginx(web_tour: Path, tmp_path: Path) -> None:
             assert status == 200 and body == mp3
             assert get(base + internal)[0] == 404  # internal: not from outside
             # Scans still go to the app: negotiated and counted.
-            status, headers, _ = get(base + "/s/gate", **{"Accept-Language": "ru"})
-            assert status == 302 and headers["Location"] == "/ru/gate"
+            status, headers, body = get(base + "/s/gate", **{"Accept-Language": "ru"})
+            assert status == 200 and b'<link rel="canonical" href="/ru/gate">' in body
 
 
 def _republish(project: Path, app_base: str, old_url: str) -> str:
@@ -178,6 +178,7 @@ def test_live_server_behind_the_generated_nginx_config(web_tour: Path, tmp_path:
     evil = web_tour / "audio/en" / versioned_name("evil", "0" * 64, ".mp3")
     evil.symlink_to(outside)  # a link leading out of audio/: the app refuses it, so must nginx
     (web_tour / "audio/en" / (".audioguide-tmp-x" + evil.name)).write_text("half-written")
+    publish_images(web_tour)
     with contextlib.ExitStack() as app:
         app_base, _ = app.enter_context(running_server(web_tour, tmp_path / "stats.sqlite3"))
         port = app_base.rsplit(":", 1)[1]
@@ -217,6 +218,17 @@ def test_live_server_behind_the_generated_nginx_config(web_tour: Path, tmp_path:
                 == "text/vtt; charset=utf-8"
                 == get(app_base + vtt_url)[1]["Content-Type"]
             )
+            # The photo's variants the build made (audio/images/), by nginx too.
+            page = get(base + "/en/gate")[2].decode()
+            img_url = re.search(r"/img/[0-9a-f]{16}/gate/\d+\.(?:webp|jpg|png)", page).group(0)
+            status, headers, body = get(base + img_url)
+            _, own, own_body = get(app_base + img_url)
+            assert status == 200 and body == own_body and headers[SERVED_BY_HEADER[0]] == "nginx"
+            assert (headers["Content-Type"], headers["Cache-Control"]) == (
+                own["Content-Type"],
+                own["Cache-Control"],
+            )
+            assert get(base + img_url.replace("/gate/", "/wall/"))[0] == 404  # no such file: the app
             # A CORS preflight is the app's answer.
             preflight = urllib.request.Request(base + mp3_url, method="OPTIONS")
             with _opener.open(preflight, timeout=10) as answer:

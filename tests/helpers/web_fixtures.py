@@ -172,3 +172,32 @@ def running_server(
         if process.poll() is None:
             process.terminate()
             process.wait(timeout=10)
+
+
+def photo(path: Path, width: int = 2000, height: int = 1333, *, alpha: bool = False) -> Path:
+    """A real photo-like image (a colour gradient with detail) in the format of its suffix."""
+    from PIL import Image
+
+    mode = "RGBA" if alpha else "RGB"
+    gradient = Image.linear_gradient("L").resize((width, height))
+    noise = Image.effect_noise((width, height), 40)
+    bands = [gradient, noise, gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    if alpha:
+        bands.append(gradient)
+    Image.merge(mode, bands).save(path)
+    return path
+
+
+def publish_images(root: Path) -> Manifest:
+    """The build's photo stage alone (build/images.py): WebP variants and fallbacks of every
+    stop's `image:`, recorded in the manifest, without a speech engine."""
+    from audioguide.build.images import ImagePublisher
+    from audioguide.build.report import BuildReport
+
+    tour, _ = load_tour(root)
+    assert tour is not None
+    publisher = ImagePublisher(Manifest.load(tour.audio_dir))
+    notices = list(publisher.run(list(tour.stops), BuildReport()))
+    assert not notices, notices
+    publisher.manifest.save()
+    return publisher.manifest

@@ -76,7 +76,9 @@ def test_scan_play_highlight_and_switch_language(browser, web_tour: Path, tmp_pa
             browser, locale="kk-KZ", color_scheme="dark", java_script_enabled=False
         )
         page.goto(f"{base}/s/wall")
-        assert page.url == f"{base}/kk/wall"
+        # The scan's answer is the page itself; without the script the address stays the scan's.
+        assert page.url == f"{base}/s/wall" and page.evaluate("document.documentElement.lang") == "kk"
+        assert page.get_attribute("link[rel=canonical]", "href") == "/kk/wall"
         assert page.is_visible("audio[controls]") and not page.is_visible("#controls")
         assert page.is_visible("#s1")
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")

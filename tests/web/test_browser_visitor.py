@@ -111,6 +111,8 @@ def test_buffering_and_failure_are_said(browser, web_tour: Path, tmp_path: Path)
 
         # Offline, with the tour not downloaded (nor the audio in the browser's cache): say so.
         context, page, _ = phone(browser, locale="en-GB")
+        # Data saver: no first bytes fetched when the page is idle (else they would play offline).
+        context.add_init_script("Object.defineProperty(navigator, 'connection', {value: {saveData: true}})")
         page.goto(f"{base}/en/gate")
         context.set_offline(True)
         page.click("#play")

@@ -77,7 +77,9 @@ class _Collector(HTMLParser):
             self.text_of[index] = self.text_of.get(index, "") + data
 
 
-@pytest.mark.parametrize("url", ["/en/", "/ru/gate", "/kk/wall", "/s/nowhere", "/go?n=77&lang=ru"])
+@pytest.mark.parametrize(
+    "url", ["/en/", "/ru/gate", "/kk/wall", "/s/nowhere", "/go?n=77&lang=ru", "/kk/plan"]
+)
 def test_page_structure_labels_and_language(client, url) -> None:
     html = client.get(url).get_data(as_text=True)
     page = _Collector()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from audioguide.web import create_app
+from audioguide.web.assets import STATIC_DIR, Assets
 from audioguide.web.negotiation import choose_language
 from tests.helpers.web_fixtures import published_file
 
@@ -44,20 +47,27 @@ def _lang_tour(make_tour, media_maker) -> Path:
     return root
 
 
-def test_scan_redirect_follows_negotiation_order(make_tour, media_maker, tmp_path) -> None:
+def scanned(response) -> str:
+    """Where a scan's page says it lives: its canonical address (/<lang>/<id>)."""
+    assert response.status_code == 200
+    return re.search(r'<link rel="canonical" href="([^"]+)">', response.get_data(as_text=True)).group(1)
+
+
+def test_scan_follows_negotiation_order(make_tour, media_maker, tmp_path) -> None:
     app = create_app(_lang_tour(make_tour, media_maker), stats_db=tmp_path / "s.db", testing=True)
-    client = app.test_client()
-    assert client.get("/s/gate").headers["Location"] == "/kk/gate"  # the tour's default
-    response = client.get("/s/gate", headers={"Accept-Language": "en-US,en;q=0.9"})
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/en/gate"
-    assert response.headers["Cache-Control"] == "no-store"
-    assert "Accept-Language" in response.headers["Vary"]
+    fresh, client = app.test_client(use_cookies=False), app.test_client()  # a new phone each time
+    assert scanned(fresh.get("/s/gate")) == "/kk/gate"  # the tour's default
+    response = fresh.get("/s/gate", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert scanned(response) == "/en/gate" and '<html lang="en"' in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert {"Cookie", "Accept-Language", "Accept-Encoding"} <= {
+        v.strip() for v in response.headers["Vary"].split(",")
+    }
     # Visiting a page in Russian is remembered for the next scan, over Accept-Language...
     client.get("/ru/wall")
-    assert client.get("/s/gate", headers={"Accept-Language": "en"}).headers["Location"] == "/ru/gate"
+    assert scanned(client.get("/s/gate", headers={"Accept-Language": "en"})) == "/ru/gate"
     # ...and ?lang= on a scan beats the remembered choice.
-    assert client.get("/s/gate?lang=en").headers["Location"] == "/en/gate"
+    assert scanned(client.get("/s/gate?lang=en")) == "/en/gate"
 
 
 def test_language_cookie_holds_only_the_code(client) -> None:
@@ -185,10 +195,10 @@ def test_missing_translation_falls_back_with_a_lang_attribute(make_tour, media_m
 
 
 def test_aliases_resolve_to_the_current_id(client) -> None:
-    assert client.get("/s/entrance?lang=en").headers["Location"] == "/en/gate"
+    assert scanned(client.get("/s/entrance?lang=en")) == "/en/gate"
     response = client.get("/en/entrance")
     assert response.status_code == 301 and response.headers["Location"] == "/en/gate"
-    assert client.get("/s/GATE?lang=en").headers["Location"] == "/en/gate"
+    assert scanned(client.get("/s/GATE?lang=en")) == "/en/gate"
 
 
 @pytest.mark.parametrize(
@@ -268,10 +278,23 @@ def test_stop_page_weight_under_30_kb(client) -> None:
     assert total < 30_000, total
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is needed to parse the scripts")
+def test_minified_scripts_still_parse(tmp_path) -> None:
+    """assets.minify drops line breaks and semicolons by rules of its own: node must still
+    read every script as the browser gets it (a syntax error would silently disable app.js)."""
+    assets = Assets.load()
+    bodies = {name: body.data for name, body in assets.bodies.items() if name.endswith(".js")}
+    bodies["sw.js"] = assets.service_worker.data
+    for name, data in bodies.items():
+        script = tmp_path / name
+        script.write_bytes(data)
+        checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
+        assert checked.returncode == 0, (name, checked.stderr)
+        assert len(data) < len((STATIC_DIR / name).read_bytes()) * 0.75, name
+
+
 def test_demo_tour_stop_pages_under_30_kb(tmp_path, media_maker) -> None:
     """Every page of the real demo tour (ALZHIR), with its player, in every language."""
-    import shutil
-
     repo = Path(__file__).resolve().parents[2]
     if not (repo / "tour.yaml").is_file():
         pytest.skip("no demo tour in this checkout")
@@ -286,11 +309,16 @@ def test_demo_tour_stop_pages_under_30_kb(tmp_path, media_maker) -> None:
         len(client.get(url.decode()).data)
         for url in re.findall(rb'(?:href|src)="(/a/[^"]+\.(?:css|js))"', first)
     )
+    # A new phone's scan: the stylesheet inline, counted once, with the script.
+    fresh = client.application.test_client(use_cookies=False)
+    script = sum(len(client.get(url.decode()).data) for url in re.findall(rb'src="(/a/[^"]+\.js)"', first))
     for lang in (item["code"] for item in tour["languages"]):
         for stop in tour["stops"]:
             html = client.get(f"/{lang}/{stop['id']}").data
             assert b"<audio" in html
             assert len(html) + assets < 30_000, (lang, stop["id"], len(html), assets)
+            scan = fresh.get(f"/s/{stop['id']}?lang={lang}").data
+            assert b"<style" in scan and len(scan) + script < 30_000, (lang, stop["id"], len(scan))
 
 
 def test_rebuild_is_seen_without_restart(web_tour: Path, media_maker, tmp_path) -> None:
@@ -332,7 +360,7 @@ def test_web_manifest_and_service_worker(client) -> None:
     assert manifest.headers["Content-Type"] == "application/manifest+json"
     data = manifest.get_json(force=True)
     assert data["start_url"] == "/ru/" and data["name"] == "Тестовый мемориал"
-    assert data["icons"][0]["type"] == "image/svg+xml"
+    assert {icon["type"] for icon in data["icons"]} == {"image/png", "image/svg+xml"}  # PNG for iOS
     worker = client.get("/sw.js")
     assert worker.status_code == 200 and "javascript" in worker.headers["Content-Type"]
     assert worker.headers["Cache-Control"] == "no-cache"
@@ -356,7 +384,7 @@ def test_offline_list_covers_pages_audio_and_captions(client) -> None:
     "headers",
     [{}, {"Accept-Encoding": "gzip"}, {"Cookie": "lang=en"}, {"Cookie": "lang=ru; other=1"}],
 )
-@pytest.mark.parametrize("path", ["/en/gate", "/en/"])
+@pytest.mark.parametrize("path", ["/en/gate", "/en/", "/en/plan"])
 def test_fast_path_answers_exactly_like_flask(web_app, path, headers) -> None:
     """Rendered pages are answered by fastpath.py without Flask; the answer must not differ."""
     client = web_app.test_client()

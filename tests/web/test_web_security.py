@@ -1,10 +1,14 @@
-"""Security headers on every kind of response; no inline script in any page."""
+"""Security headers on every kind of response; no inline script in any page but the hashed one."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
 import pytest
+
+from audioguide.web.assets import TEXT_SIZE_SCRIPT
 
 URLS = [
     "/en/",
@@ -27,6 +31,8 @@ def test_security_headers(client, url) -> None:
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    # Only the site plan's "Where am I?" needs a sensor: the position, for this site alone.
+    assert response.headers["Permissions-Policy"] == "camera=(), microphone=(), geolocation=(self)"
 
 
 def test_media_has_security_headers_too(client) -> None:
@@ -37,12 +43,22 @@ def test_media_has_security_headers_too(client) -> None:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("url", ["/en/", "/en/gate", "/ru/wall", "/s/nowhere"])
+@pytest.mark.parametrize("url", ["/en/", "/en/gate", "/ru/wall", "/s/nowhere", "/en/plan"])
 def test_no_inline_script_style_or_foreign_origin(client, url) -> None:
-    html = client.get(url, follow_redirects=True).get_data(as_text=True)
-    assert re.findall(r"<script\b[^>]*>", html) == [
-        re.search(r"<script src=\"/a/[0-9a-f]+/app.js\" defer>", html).group(0)
-    ]
+    response = client.get(url, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert re.search(r"<script src=\"/a/[0-9a-f]+/app.js\" defer>", html).group(0) in scripts
+    inline = re.findall(r"<script>(.*?)</script>", html)
+    if "/gate" in url or "/wall" in url:
+        # The one inline script, the text size before the first paint, allowed by its hash only.
+        assert inline == [TEXT_SIZE_SCRIPT]
+        policy = response.headers["Content-Security-Policy"]
+        digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+        assert f"script-src 'self' 'sha256-{digest}';" in policy
+    else:
+        assert inline == []
+    assert all(" src=" in tag for tag in scripts if tag != "<script>")
     assert "<style" not in html and " style=" not in html
     assert not re.search(r" on[a-z]+=", html)  # no inline event handlers
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html)  # nothing from another origin

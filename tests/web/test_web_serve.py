@@ -117,8 +117,9 @@ def test_real_server(web_tour: Path, tmp_path: Path) -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         connection.request("GET", "/s/gate", headers={"Accept-Language": "ru"})
         response = connection.getresponse()
-        response.read()
-        assert response.status == 302 and response.getheader("Location") == "/ru/gate"
+        scanned = response.read().decode()  # the stop page itself, in the negotiated language
+        assert response.status == 200 and '<link rel="canonical" href="/ru/gate">' in scanned
+        assert response.getheader("Vary") == "Accept-Encoding, Cookie, Accept-Language"
         assert response.getheader("Server") == "audioguide"
         connection.request("GET", "/ru/gate")
         response = connection.getresponse()  # same connection: keep-alive works

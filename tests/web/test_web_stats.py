@@ -19,7 +19,8 @@ def _rows(path: Path) -> list[tuple]:
 
 def test_scans_are_counted_per_stop_language_and_day(web_tour, tmp_path) -> None:
     db = tmp_path / "stats.sqlite3"
-    client = create_app(web_tour, stats_db=db, testing=True).test_client()
+    # Each scan from another phone: no language remembered from the one before.
+    client = create_app(web_tour, stats_db=db, testing=True).test_client(use_cookies=False)
     client.get("/s/gate?lang=ru", headers={"X-Forwarded-For": "10.1.2.3", "User-Agent": "Phone"})
     client.get("/s/entrance?lang=ru")  # an alias counts for the stop
     client.get("/s/gate", headers={"Accept-Language": "en"})
@@ -43,8 +44,12 @@ def test_scans_are_counted_per_stop_language_and_day(web_tour, tmp_path) -> None
     assert b"10.1.2.3" not in db.read_bytes() and b"Phone" not in db.read_bytes()
 
 
-def test_scan_sets_no_cookie(client) -> None:
-    assert not client.get("/s/gate").headers.getlist("Set-Cookie")
+def test_scan_sets_only_the_language_cookie(client) -> None:
+    """A scan answers with the stop page, which remembers the language as every page does (before,
+    the page it redirected to did): the code and nothing else, never read by the statistics."""
+    cookies = client.get("/s/gate", headers={"Accept-Language": "ru"}).headers.getlist("Set-Cookie")
+    assert len(cookies) == 1 and cookies[0].startswith("lang=ru;")
+    assert not client.get("/s/wall", headers={"Accept-Language": "ru"}).headers.getlist("Set-Cookie")
 
 
 def test_counter_batches_in_memory(tmp_path) -> None:

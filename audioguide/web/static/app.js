@@ -57,7 +57,7 @@
     var play = $("play"), label = $("play-label"), seek = $("seek"), cur = $("cur"), dur = $("dur");
     var key = "pos:" + body.dataset.lang + "/" + body.dataset.stop;
     var duration = parseFloat(audio.dataset.duration) || 0;
-    var pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
+    var asked = false, pending = null, dragging = false, lastSave = 0, cues = [], now = null, userScroll = 0;
     var rates = [1, 1.25, 1.5, 0.75], rate = parseFloat(store.get("rate")) || 1;
     var status = $("status"), auto = $("autonext"), stay = $("stay"), timer = 0;
 
@@ -65,7 +65,7 @@
     audio.removeAttribute("controls");
     function fit() { box.classList.toggle("tall", ui.offsetHeight > innerHeight * 0.4); }
     fit();
-    window.addEventListener("resize", fit);
+    addEventListener("resize", fit);
 
     /* Loading, failure and the end are said in words, in a live region. */
     function say(text, error) {
@@ -123,6 +123,7 @@
 
     play.addEventListener("click", function () {
       if (audio.paused) {
+        asked = true;
         if (audio.error) {  /* a failed load is tried again from the same place */
           if (pending === null) pending = audio.currentTime;
           audio.load();
@@ -153,6 +154,8 @@
     audio.addEventListener("waiting", function () { if (!audio.paused) say(d.loading); });
     audio.addEventListener("playing", function () { say(""); });
     audio.addEventListener("error", function () {
+      /* A failed warm-up (preload, once the page is idle) is said only if Play is pressed. */
+      if (!asked) return;
       box.classList.remove("playing");
       label.textContent = d.play;
       say(navigator.onLine === false ? d.offline : d.failed, true);
@@ -197,7 +200,7 @@
         if (status.textContent === d.nextSoon) say(d.ended);
       });
     }
-    window.addEventListener("pagehide", function () { save(true); });
+    addEventListener("pagehide", function () { save(true); });
 
     /* only one stop plays at a time, across tabs */
     var me = Math.random().toString(36).slice(2), channel = null;
@@ -205,7 +208,7 @@
       channel = new BroadcastChannel("audioguide-player");
       channel.onmessage = function (e) { if (e.data && e.data.playing !== me) audio.pause(); };
     } else {
-      window.addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
+      addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
     }
     function announce() {
       if (channel) channel.postMessage({ playing: me });
@@ -241,7 +244,7 @@
       if (audio.paused) play.click();
     }
     ["wheel", "touchmove"].forEach(function (type) {
-      window.addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
+      addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
     });
     function cueAt(t) {
       var lo = 0, hi = cues.length - 1, found = -1;
@@ -293,7 +296,8 @@
     if (ms && window.MediaMetadata) {
       ms.metadata = new MediaMetadata({
         title: d.title, artist: d.tour, album: d.album,
-        artwork: [{ src: d.icon, sizes: "512x512", type: "image/svg+xml" }]
+        /* PNG or JPEG: iOS shows no SVG on the lock screen. The stop's photo, else the icon. */
+        artwork: (d.art ? [{ src: d.art }] : []).concat({ src: d.icon, sizes: "512x512" })
       });
       var handlers = {
         play: function () { play.click(); },
@@ -309,6 +313,23 @@
     show();
     /* Arrived here by "continue automatically": go on playing (the browser may still refuse). */
     if (session.take("autoplay") === location.pathname) play.click();
+  }
+
+  /* ---- the transcript's text size: 4 steps, remembered as "ts"; assets.TEXT_SIZE_SCRIPT
+     applies it in the head before the first paint (no jump when this script arrives) ---- */
+  function textSize() {
+    var box = $("tsize"), steps = [0.89, 1, 1.22, 1.56];
+    if (!box) return;
+    var b = box.children, i = steps.indexOf(parseFloat(store.get("ts")));
+    function set(n) {
+      i = Math.max(0, Math.min(3, n));
+      root.style.setProperty("--ts", steps[i]);
+      store.set("ts", steps[i]);
+      b[0].setAttribute("aria-disabled", i < 1);
+      b[1].setAttribute("aria-disabled", i > 2);
+    }
+    set(i < 0 ? 1 : i);
+    box.onclick = function (e) { if (e.target.value) set(i + Number(e.target.value)); };
   }
 
   /* ---- the keypad: big digits for visitors who cannot scan ---- */
@@ -433,13 +454,32 @@
     }).catch(function () { /* offline or weak signal: try another time */ });
   }
 
+  /* Opened at a QR code's address (/s/<id>, the same page): the address bar shows the page's
+     own address, so reload, sharing and back use it (and a reload counts no second scan). */
+  var canonical = doc.querySelector('link[rel="canonical"]');
+  if (canonical) history.replaceState(null, "", canonical.href);
+  /* Once the page is idle:
+     - the audio's first bytes (Chromium: about 96 KB, its first three 32 KB blocks), unless data
+       saver is on, so that Play sounds without waiting for the network (on a weak signal that
+       wait is a round trip and the first block: over a second). preload="metadata" is the
+       browser's own way: nothing plays before Play is pressed, and playing goes on from the
+       bytes already there;
+     - a few seconds later, the stylesheet a first scan got inline (pages.scan), into the
+       phone's cache for the next pages. */
+  addEventListener("load", function () {
+    (window.requestIdleCallback || setTimeout)(function () {
+      var audio = $("audio"), css = doc.querySelector("style[data-css]");
+      if (audio && audio.paused && !(navigator.connection || {}).saveData) audio.preload = "metadata";
+      if (css) setTimeout(function () { fetch(css.dataset.css).catch(function () {}); }, 3000);
+    });
+  });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
   }
   /* The language this visitor reads, for the next QR scan on a static copy of the site, which
      has no server to read the lang cookie (audioguide export: the /s/<id> pages). */
   if (body.dataset.page === "stop" || body.dataset.page === "home") store.set("lang", body.dataset.lang);
-  if (body.dataset.page === "stop") player();
+  if (body.dataset.page === "stop") { player(); textSize(); }
   doc.querySelectorAll(".tick").forEach(function (tick) { tick.hidden = !store.get("heard:" + tick.dataset.stop); });
   keypad();
   offline();

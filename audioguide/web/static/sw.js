@@ -37,9 +37,26 @@ function match(key) {
 
 function fromCache(request, url) {
   return match(url.pathname).then(function (hit) {
-    if (!hit) return fetch(request);
+    if (!hit) return fetch(request).catch(function (error) { return otherWidth(url.pathname, error); });
     var range = request.headers.get("Range");
     return range ? partial(hit, range) : hit;
+  });
+}
+
+/* Offline, the page asks for a photo at the width this screen wants, while the offline tour
+   keeps one width of each photo (/offline/<lang>.json): show that one rather than nothing. */
+function otherWidth(pathname, error) {
+  var stop = /^\/img\/[^/]+\/([a-z0-9-]+)\//.exec(pathname.slice(ROOT.length));
+  if (!stop) throw error;
+  var same = new RegExp("^" + ROOT + "/img/[^/]+/" + stop[1] + "/");
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0; }).map(function (n) {
+      return caches.open(n).then(function (cache) { return cache.keys(); });
+    }));
+  }).then(function (lists) {
+    var found = [].concat.apply([], lists).find(function (r) { return same.test(new URL(r.url).pathname); });
+    if (!found) throw error;
+    return match(found);
   });
 }
 
