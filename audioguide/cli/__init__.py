@@ -204,7 +204,7 @@ def _limit_options(command: Callable[..., None]) -> Callable[..., None]:
     "--print-nginx-config",
     is_flag=True,
     help="Print the locations of an nginx server block in front of this server (nginx sends the"
-    " published audio and captions itself) and exit.",
+    " published audio, captions and photos itself) and exit.",
 )
 def serve(
     project: Path,
