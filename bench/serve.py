@@ -549,12 +549,14 @@ def main() -> None:
                 )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
-    met = (
-        ours["pages"]["rps"] >= TARGET_PAGES_PER_SECOND
-        and ours["pages"]["p99_ms"] < TARGET_P99_MS
-        and ours["pages"]["errors"] == 0
-        and ours["ranges"]["errors"] == 0
-    )
+    # Each target by name, so that a miss says which one (the app's p99 is the first to go on a
+    # machine busy with other work).
+    checks = {
+        f"audioguide stop pages >= {TARGET_PAGES_PER_SECOND}/s": ours["pages"]["rps"]
+        >= TARGET_PAGES_PER_SECOND,
+        f"audioguide stop pages p99 < {TARGET_P99_MS:.0f} ms": ours["pages"]["p99_ms"] < TARGET_P99_MS,
+        "audioguide 0 errors": ours["pages"]["errors"] == 0 and ours["ranges"]["errors"] == 0,
+    }
     if args.publishing:
         busy = results["while publishing"]
         ratio = busy["pages"]["rps"] / pages_result["rps"]
@@ -563,25 +565,25 @@ def main() -> None:
             f" (target >= {TARGET_WHILE_PUBLISHING:.0%}); p99 {busy['pages']['p99_ms']:.1f} ms;"
             f" {busy['publishes']} publishes, {busy['publish_seconds']:.2f} s each (median)"
         )
-        met = met and ratio >= TARGET_WHILE_PUBLISHING and not busy["publish_errors"]
+        checks[f"pages while publishing >= {TARGET_WHILE_PUBLISHING:.0%} of idle"] = (
+            ratio >= TARGET_WHILE_PUBLISHING and not busy["publish_errors"]
+        )
     if EXPORT in results and ACCEL in results:
         best = results["nginx (static copy)"]
         export, accel = results[EXPORT], results[ACCEL]
-        met = (
-            met
-            and all(
-                export[kind]["rps"] >= TARGET_EXPORT_RATIO * best[kind]["rps"] for kind in ("pages", "ranges")
+        for kind in ("pages", "ranges"):
+            checks[f"export {kind} >= {TARGET_EXPORT_RATIO} of nginx"] = (
+                export[kind]["rps"] >= TARGET_EXPORT_RATIO * best[kind]["rps"]
             )
-            and accel["ranges"]["rps"] >= TARGET_ACCEL_RANGE_RATIO * best["ranges"]["rps"]
-            and all(
-                figures[kind]["errors"] == 0 for figures in (export, accel) for kind in ("pages", "ranges")
-            )
+        checks[f"{ACCEL} ranges >= {TARGET_ACCEL_RANGE_RATIO} of nginx"] = (
+            accel["ranges"]["rps"] >= TARGET_ACCEL_RANGE_RATIO * best["ranges"]["rps"]
         )
-        print(
-            f"targets: export >= {TARGET_EXPORT_RATIO} of nginx, --accel-redirect ranges >="
-            f" {TARGET_ACCEL_RANGE_RATIO} of nginx, 0 errors"
+        checks["export and serve + nginx: 0 errors"] = all(
+            figures[kind]["errors"] == 0 for figures in (export, accel) for kind in ("pages", "ranges")
         )
-    print("targets met" if met else "TARGETS NOT MET")
+    missed = [name for name, ok in checks.items() if not ok]
+    met = not missed
+    print("targets met" if met else f"TARGETS NOT MET: {'; '.join(missed)}")
     sys.exit(0 if met else 1)
 
 
