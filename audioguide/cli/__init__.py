@@ -200,6 +200,12 @@ def _limit_options(command: Callable[..., None]) -> Callable[..., None]:
     help="Behind nginx: answer audio and captions with X-Accel-Redirect: PREFIX/<path in audio/>"
     " for nginx to send (see docs/serving.md).",
 )
+@click.option(
+    "--print-nginx-config",
+    is_flag=True,
+    help="Print the locations of an nginx server block in front of this server (nginx sends the"
+    " published audio, captions and photos itself) and exit.",
+)
 def serve(
     project: Path,
     host: str,
@@ -213,10 +219,14 @@ def serve(
     read_timeout: float,
     idle_timeout: int,
     accel_redirect: str | None,
+    print_nginx_config: bool,
 ) -> None:
     """Serve the visitor pages, audio and JSON API."""
-    from audioguide.cli.serve import ServeLimits, run
+    from audioguide.cli.serve import ServeLimits, nginx_config, run
 
+    if print_nginx_config:
+        click.echo(nginx_config(project, host, port, accel_redirect), nl=False)
+        return
     limits = ServeLimits(connection_limit, per_address_limit, read_timeout, idle_timeout)
     run(
         project,

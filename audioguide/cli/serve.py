@@ -135,6 +135,18 @@ def run(
     server.run()
 
 
+def nginx_config(project: Path, host: str, port: int, accel_redirect: str | None) -> str:
+    """The server block's locations for nginx in front of this server (export/proxy.py)."""
+    from audioguide.export.proxy import live_nginx_config
+
+    tour, diags = load_tour(project.resolve())
+    if tour is None:
+        raise ContentError(format_problems(diags))
+    address = "127.0.0.1" if host == "0.0.0.0" else "[::1]" if host == "::" else host
+    address = f"[{address}]" if ":" in address and not address.startswith("[") else address
+    return live_nginx_config(tour.audio_dir, f"http://{address}:{port}", accel_redirect)
+
+
 def _bind_problem(exc: OSError, host: str, port: int) -> str:
     if exc.errno == errno.EADDRINUSE:
         return (

@@ -244,7 +244,7 @@ def test_host_files_carry_the_live_headers(web_tour: Path, tmp_path: Path, live)
     # One Cache-Control per URL: hosts join the values of several matching rules.
     rules = re.findall(r"^(/\S*)\n((?:  .*\n)+)", headers, re.M)
     with_cache = [path for path, block in rules if "Cache-Control" in block]
-    assert "/media/*" in with_cache and "/en/*" in with_cache and "/*" not in with_cache
+    assert "/media/:hash/*" in with_cache and "/en/*" in with_cache and "/*" not in with_cache
     picker = (destination / "s" / "gate.html").read_text()
     assert 'data-stats="https://stats.example.net/api/v1/scans"' in picker
 
@@ -274,3 +274,64 @@ def test_cli(web_tour: Path, tmp_path: Path, runner) -> None:
     assert re.search(r"0 written, \d+ unchanged, 0 removed", result.output), result.output
     result = runner.invoke(cli, ["export", "--project", str(web_tour), str(web_tour)])
     assert result.exit_code != 0 and "holds the project" in result.output
+
+
+def _netlify_rule(path: str) -> re.Pattern[str]:
+    """How Netlify matches a `_headers` path (netlify/build, headers-parser/src/for_regexp.ts)."""
+
+    def part(text: str) -> str:
+        if text.startswith(":"):
+            return "([^/]+)"
+        if text == "*":
+            return "?(.*)"
+        return text.replace("*", "(.*)") if "*" in text else re.escape(text)
+
+    pattern = "/".join(part(text.rstrip()) for text in path.split("/") if text.rstrip())
+    return re.compile(f"^/{pattern}/?$", re.I)
+
+
+def _cloudflare_rule(path: str) -> re.Pattern[str]:
+    """How Cloudflare Pages matches one (workers-sdk, asset-server/rulesEngine.ts)."""
+    pattern = "(?P<splat>.*)".join(re.escape(text) for text in path.split("*"))
+    pattern = re.sub(r":([A-Za-z]\w*)", r"(?P<\1>[^/]+)", pattern)
+    return re.compile(f"^{pattern}$")
+
+
+def test_headers_file_stays_small_and_types_every_file(export_dir: Path) -> None:
+    """Content types by pattern, not file by file: Cloudflare Pages reads at most 100 rules."""
+    rules = re.findall(r"^(/\S*)\n((?:  .*\n)+)", (export_dir / "_headers").read_text(), re.M)
+    languages = [folder.name for folder in export_dir.iterdir() if (folder / "manifest.webmanifest").exists()]
+    assert len(rules) == 13 + len(languages) <= 100  # docs/scaling.md: whatever the number of stops
+    assert not any(re.search(r"[0-9a-f]{16}|gate|wall", path) for path, _ in rules)  # no file listed
+    typed = [
+        (path, kind) for path, block in rules for kind in re.findall(r"^  Content-Type: (.*)$", block, re.M)
+    ]
+    files = [f for f in export_dir.rglob("*") if f.is_file()]
+    for host in (_netlify_rule, _cloudflare_rule):
+        for file in files:
+            url = "/" + file.relative_to(export_dir).as_posix()
+            kinds = [kind for path, kind in typed if host(path).match(url)]
+            if file.suffix == ".vtt":
+                assert kinds == ["text/vtt; charset=utf-8"], (host.__name__, url)
+            elif file.suffix == ".webmanifest":
+                assert kinds == ["application/manifest+json"], (host.__name__, url)
+            else:
+                assert kinds == [], (host.__name__, url)
+            cache = [path for path, block in rules if "Cache-Control" in block and host(path).match(url)]
+            assert len(cache) <= 1, (host.__name__, url, cache)
+    assert any(f.suffix == ".vtt" for f in files) and any(f.suffix == ".webmanifest" for f in files)
+
+
+def test_nginx_config_for_the_live_server_refuses_what_nginx_would_misread(tmp_path: Path) -> None:
+    from audioguide.errors import AudioguideError
+    from audioguide.export.proxy import live_nginx_config
+
+    assert "root /srv/guide/audio;" in live_nginx_config(Path("/srv/guide/audio"), "http://127.0.0.1:8000")
+    assert 'root "/srv/my guide/audio";' in live_nginx_config(
+        Path("/srv/my guide/audio"), "http://127.0.0.1:8000"
+    )
+    for folder in ("/srv/a;b/audio", "/srv/$document_root/audio", "/srv/a}b/audio"):
+        with pytest.raises(AudioguideError):
+            live_nginx_config(Path(folder), "http://127.0.0.1:8000")
+    with pytest.raises(AudioguideError):
+        live_nginx_config(Path("/srv/guide/audio"), "http://127.0.0.1:8000", "/_audio; internal")
