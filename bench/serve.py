@@ -470,13 +470,11 @@ def main() -> None:
             SERVER_PIDS[base] = [app.pid]
             html = urllib.request.urlopen(base + pages[0], timeout=10).read().decode()
             mp3 = re.search(r'src="(/media/[^"]+\.mp3)"', html).group(1)
-            assets = re.findall(r'(?:href|src)="(/a/[^"]+)"', html)
+            assets = re.findall(r'(?:href|src)="(/a/[^"]+\.(?:css|js))"', html)  # not the icons
             size = int(urllib.request.urlopen(base + mp3, timeout=10).headers["Content-Length"])
             probe = urllib.request.Request(base + mp3, headers={"Range": "bytes=0-1"})
             assert urllib.request.urlopen(probe, timeout=10).status == 206
-            weight = len(html.encode()) + sum(
-                len(urllib.request.urlopen(base + a).read()) for a in assets[:3]
-            )
+            weight = len(html.encode()) + sum(len(urllib.request.urlopen(base + a).read()) for a in assets)
             print(
                 f"stop page {pages[0]}: HTML+CSS+JS {weight / 1000:.1f} KB; MP3 {size} bytes",
                 flush=True,
