@@ -45,6 +45,10 @@ def test_photo_keeps_its_room_and_passes_axe_at_320_px(browser, photo_tour: Path
         # 320 CSS px at twice as many pixels: the 960 px WebP, not the 1440 one.
         assert page.evaluate("document.querySelector('.photo').currentSrc").endswith("/gate/960.webp")
         page.wait_for_function("() => document.documentElement.classList.contains('js')", timeout=60_000)
+        # The lock screen is set once the audio plays (its artwork must not slow the first sound).
+        page.click("#play")
+        page.wait_for_function("() => navigator.mediaSession.metadata !== null", timeout=90_000)
+        page.evaluate("document.getElementById('audio').pause()")
         artwork = page.evaluate("navigator.mediaSession.metadata.artwork.map(a => a.src)")
         assert artwork[0].endswith("/gate/960.jpg") and artwork[1].endswith("/icon-512.png")
         shot(page, f"photo-320-{lang}")
