@@ -136,6 +136,6 @@ def test_export_holds_the_variants_and_icons_with_their_headers(photo_tour: Path
         assert (site / icon["src"].lstrip("/")).is_file()
     headers = (site / "_headers").read_text()
     nginx = (site / "nginx.conf").read_text()
-    assert re.search(r"^/img/\*\n(?:  .*\n)*  Cache-Control: " + re.escape(IMMUTABLE), headers, re.M)
+    assert re.search(r"^/img/:hash/\*\n(?:  .*\n)*  Cache-Control: " + re.escape(IMMUTABLE), headers, re.M)
     for kind in ("image/webp", "image/png", "image/jpeg"):
         assert kind in nginx

@@ -119,7 +119,7 @@ def test_real_server(web_tour: Path, tmp_path: Path) -> None:
         response = connection.getresponse()
         scanned = response.read().decode()  # the stop page itself, in the negotiated language
         assert response.status == 200 and '<link rel="canonical" href="/ru/gate">' in scanned
-        assert response.getheader("Vary") == "Accept-Encoding, Cookie, Accept-Language"
+        assert response.getheader("Vary") == "Accept-Encoding, Cookie, Accept-Language, Save-Data"
         assert response.getheader("Server") == "audioguide"
         connection.request("GET", "/ru/gate")
         response = connection.getresponse()  # same connection: keep-alive works
