@@ -82,6 +82,13 @@ def axe_violations(page) -> list[str]:
     return list(found)
 
 
+def airplane_mode(context, server) -> None:
+    """No server at all (the process stopped) and no network: what the offline tour must survive."""
+    server.terminate()
+    server.wait(timeout=10)
+    context.set_offline(True)
+
+
 def download_offline(page) -> None:
     """Press \"Download this tour for offline\" and wait until it says the tour works offline."""
     page.click("#download")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import download_offline
+from tests.helpers.browser import airplane_mode, download_offline
 from tests.helpers.browser import phone as _phone
 from tests.helpers.browser import shot as _shot
 from tests.helpers.web_fixtures import published_file, running_server
@@ -169,9 +169,7 @@ def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> N
         new = [p for p in cached if p.endswith("/en/wall.mp3")]
         assert len(new) == 1 and new != old
 
-        server.terminate()  # airplane mode: no server at all...
-        server.wait(timeout=10)
-        context.set_offline(True)  # ...and no network
+        airplane_mode(context, server)
 
         page.goto(f"{base}/s/wall")  # scanning a QR code while offline
         page.wait_for_url(f"{base}/en/wall")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import axe_violations, download_offline, phone, shot
+from tests.helpers.browser import airplane_mode, axe_violations, download_offline, phone, shot
 from tests.helpers.web_fixtures import running_server
 from tests.web.test_browser_visitor import CLS_OBSERVER, NARROW
 
@@ -65,9 +65,7 @@ def test_offline_the_kept_width_stands_in_for_another(browser, photo_tour: Path,
         page.goto(f"{base}/en/")
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
         download_offline(page)
-        server.terminate()
-        server.wait(timeout=10)
-        context.set_offline(True)
+        airplane_mode(context, server)
         page.goto(f"{base}/en/gate")
         page.wait_for_function(
             "() => { const i = document.querySelector('.photo'); return i.complete && i.naturalWidth > 0; }",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.browser import axe_violations, download_offline, phone, shot
+from tests.helpers.browser import airplane_mode, axe_violations, download_offline, phone, shot
 from tests.helpers.web_fixtures import decorate_stop, running_server
 
 pytestmark = pytest.mark.browser
@@ -198,9 +198,7 @@ def test_the_plan_works_offline_after_the_download(browser, plan_tour: Path, tmp
         page.goto(f"{base}/en/")
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
         download_offline(page)
-        server.terminate()
-        server.wait(timeout=10)
-        context.set_offline(True)
+        airplane_mode(context, server)
         page.goto(f"{base}/en/plan")
         assert page.locator(".plan-list a").count() == 2
         fill = page.evaluate("getComputedStyle(document.querySelector('.marker circle:not(.halo)')).fill")
