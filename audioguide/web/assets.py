@@ -72,17 +72,13 @@ def csp_hash(source: bytes) -> str:
     return f"'sha256-{base64.b64encode(hashlib.sha256(source).digest()).decode()}'"
 
 
-def packaged_style() -> bytes:
-    """The stylesheet as served, the same bytes whether it is linked or inlined in a page."""
-    return minify("style.css", (STATIC_DIR / "style.css").read_bytes())
-
-
-def packaged_script() -> bytes:
-    """app.js as served, the same bytes whether it is linked or inlined in a page."""
-    script = minify("app.js", (STATIC_DIR / "app.js").read_bytes())
-    if b"</script" in script.lower() or b"<!--" in script:  # would end the inline element early
-        raise ValueError("static/app.js holds '</script' or '<!--': it cannot go inline in a page")
-    return script
+def packaged(name: str, folder: Path = STATIC_DIR) -> bytes:
+    """A static file as served: the same bytes whether it is linked or inlined in a page, so the
+    CSP hashes (security.py) and the pages agree."""
+    data = minify(name, (folder / name).read_bytes())
+    if name.endswith(".js") and (b"</script" in data.lower() or b"<!--" in data):
+        raise ValueError(f"static/{name} holds '</script' or '<!--': it could not go inline in a page")
+    return data
 
 
 @dataclass(frozen=True)
@@ -107,12 +103,12 @@ class Assets:
         bodies: dict[str, Body] = {}
         urls: dict[str, str] = {}
         for name in HASHED:
-            data = minify(name, (folder / name).read_bytes())
+            data = packaged(name, folder)
             suffix = Path(name).suffix
             bodies[name] = Body.of(data, TYPES.get(suffix) or media_type(name))
             urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
         for name, data in png_icons().items():  # home screens and lock screens want PNG (icons.py)
             bodies[name] = Body.of(data, "image/png")
             urls[name] = f"/a/{hashlib.sha256(data).hexdigest()[:12]}/{name}"
-        worker = Body.of(minify("sw.js", (folder / "sw.js").read_bytes()), TYPES[".js"])
+        worker = Body.of(packaged("sw.js", folder), TYPES[".js"])
         return cls(bodies, urls, {urls[name]: bodies[name] for name in urls}, worker)

@@ -1,6 +1,5 @@
 """Visitor pages: home, QR scans (/s/<id>: the stop page itself), the typed stop number, stop
-pages, the site plan,
-offline lists."""
+pages, the site plan, offline lists."""
 
 from __future__ import annotations
 

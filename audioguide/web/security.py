@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from audioguide.web.assets import TEXT_SIZE_SCRIPT, csp_hash, packaged_script, packaged_style
+from audioguide.web.assets import TEXT_SIZE_SCRIPT, csp_hash, packaged
 from audioguide.web.beacon import SCANS_PATH
 
-STYLE_HASH = csp_hash(packaged_style())
-SCRIPT_HASHES = f"{csp_hash(TEXT_SIZE_SCRIPT.encode())} {csp_hash(packaged_script())}"
+STYLE_HASH = csp_hash(packaged("style.css"))
+SCRIPT_HASHES = f"{csp_hash(TEXT_SIZE_SCRIPT.encode())} {csp_hash(packaged('app.js'))}"
 
 
 def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:

@@ -18,7 +18,8 @@
   };
   /* The site's path prefix ("" at the root, "/guide" for an export under one): this script's
      own address is ROOT + "/a/<hash>/app.js". */
-  var me = doc.currentScript, ROOT = me && me.src ? new URL(me.src).pathname.replace(new RegExp("/a/[^/]+/app[.]js$"), "") : "";
+  /* Inline in a first scan's page (pages.scan), it has no src: the live server is at the root. */
+  var script = doc.currentScript, ROOT = script && script.src ? new URL(script.src).pathname.replace(new RegExp("/a/[^/]+/app[.]js$"), "") : "";
   var reducedMotion = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
   var root = doc.documentElement;
   root.classList.add("js");
@@ -472,7 +473,7 @@
        (pages.scan), into the phone's cache for the next pages. */
   addEventListener("load", function () {
     (window.requestIdleCallback || setTimeout)(function () {
-      var audio = $("audio"), css = doc.querySelector("style[data-css]"), js = me && me.dataset.js;
+      var audio = $("audio"), css = doc.querySelector("style[data-css]"), js = script && script.dataset.js;
       if (audio && audio.paused && !(navigator.connection || {}).saveData) audio.preload = "metadata";
       if (css) setTimeout(function () { fetch(css.dataset.css).catch(function () {}); if (js) fetch(js).catch(function () {}); }, 3000);
     });
