@@ -24,6 +24,7 @@ from audioguide.atomic import atomic_open
 from audioguide.build.report import BuildReport, Notice
 from audioguide.published import FileRecord, FileVerifier, Manifest, sha256_file
 from audioguide.published_images import IMAGE_FOLDER, IMAGE_NAME, ImageVariant, PublishedImage, image_name
+from audioguide.tour.images import IMAGE_TYPES
 from audioguide.tour.model import Stop, Tour
 from audioguide.tour.schema import OldAudioSettings
 
@@ -112,7 +113,8 @@ class ImagePublisher:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(source) as original:
+                # Only the formats `check` accepts: no other decoder (Ghostscript for EPS...).
+                with Image.open(source, formats=tuple(IMAGE_TYPES)) as original:
                     if original.width * original.height > MAX_PIXELS:
                         raise ImageFailed("has over 50 million pixels: export it 2000 pixels wide")
                     # A JPEG decodes straight at 1/2, 1/4 or 1/8 of its size when that is still
@@ -126,6 +128,8 @@ class ImagePublisher:
         except Exception as exc:  # Pillow raises many kinds (OSError, SyntaxError, bomb errors...)
             raise ImageFailed(f"cannot be decoded ({exc}): export it again as JPEG or PNG") from exc
         alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        # A CMYK or grey profile would mislabel the RGB copies: keep only an RGB one.
+        icc = icc if image.mode in ("RGB", "RGBA", "P") else None
         image = image.convert("RGBA" if alpha else "RGB")
         extra = {"icc_profile": icc} if icc else {}  # no EXIF: a phone photo's holds the place
         variants = [

@@ -112,8 +112,12 @@ def live_nginx_config(audio_dir: Path, app_url: str, accel_prefix: str | None = 
     ]
     if accel_prefix:
         prefix = accel_prefix.rstrip("/")
-        if not re.fullmatch(r"/[A-Za-z0-9._~/-]+", prefix):
-            raise AudioguideError(f"--accel-redirect {accel_prefix!r}: a path such as /_audio")
+        # Under "/_": an internal location at /en or /media would hide the site's own pages.
+        if not re.fullmatch(r"/_[A-Za-z0-9._~/-]*", prefix):
+            raise AudioguideError(
+                f"--accel-redirect {accel_prefix!r}: a path that starts with /_ such as /_audio"
+                " (nginx would hide the site's own addresses under any other)"
+            )
         out += [
             "",
             "# --accel-redirect: what the app decides to send from audio/ (legacy names), nginx sends.",

@@ -76,8 +76,9 @@ def packaged(name: str, folder: Path = STATIC_DIR) -> bytes:
     """A static file as served: the same bytes whether it is linked or inlined in a page, so the
     CSP hashes (security.py) and the pages agree."""
     data = minify(name, (folder / name).read_bytes())
-    if name.endswith(".js") and (b"</script" in data.lower() or b"<!--" in data):
-        raise ValueError(f"static/{name} holds '</script' or '<!--': it could not go inline in a page")
+    closing = {".js": b"</script", ".css": b"</style"}.get(Path(name).suffix)
+    if closing and (closing in data.lower() or b"<!--" in data):
+        raise ValueError(f"static/{name} holds '{closing.decode()}' or '<!--': it could not go inline")
     return data
 
 

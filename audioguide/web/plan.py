@@ -24,7 +24,7 @@ PADDING = 28.0  # room for a marker (radius 16 and its highlight) at the edges
 SCALE_ROOM = 20.0  # below the markers: the scale bar
 MIN_HEIGHT = 200.0
 MAX_HEIGHT = 440.0  # a tall site is narrowed rather than made taller than a phone screen
-LONE_SPAN_M = 200.0  # one stop alone (or all at one point): a drawing 200 m across
+LONE_SPAN_M = 200.0  # the least a drawing spans across: one stop alone, or stops close together
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,10 @@ def site_plan(views: Iterable[StopView]) -> Plan | None:
     span_x = (east - west) * METRES_PER_DEGREE * shrink  # metres
     span_y = (north - south) * METRES_PER_DEGREE
     inner_w, inner_h = WIDTH - 2 * PADDING, MAX_HEIGHT - 2 * PADDING - SCALE_ROOM
+    # Never closer than LONE_SPAN_M across: stops a few metres apart (or with rounded, copied
+    # coordinates) would otherwise be pushed to the edges under a scale bar of 1 m.
     fits = [size / span for size, span in ((inner_w, span_x), (inner_h, span_y)) if span > 0]
-    scale = min(fits) if fits else inner_w / LONE_SPAN_M  # drawing units per metre
+    scale = min([*fits, inner_w / LONE_SPAN_M])  # drawing units per metre
     height = max(MIN_HEIGHT, span_y * scale + 2 * PADDING + SCALE_ROOM)
     x0 = (WIDTH - span_x * scale) / 2  # centred both ways
     y0 = (height - SCALE_ROOM - span_y * scale) / 2

@@ -122,6 +122,16 @@ def test_a_photo_pillow_cannot_decode_warns_with_path_line_and_keeps_the_publish
     assert all((photo_tour / "audio" / v.file.path).is_file() for v in before.files())
 
 
+def test_a_cmyk_photo_gets_rgb_copies_without_its_cmyk_profile(photo_tour: Path, cli: CliRunner) -> None:
+    source = photo_tour / "stops" / "gate" / "photo.jpg"
+    with Image.open(source) as rgb:
+        rgb.convert("CMYK").save(source, icc_profile=b"not an RGB profile")
+    build(cli, photo_tour)
+    for variant in images_of(photo_tour).variants:
+        copy = decoded(photo_tour, variant.file.path)
+        assert copy.mode == "RGB" and "icc_profile" not in copy.info
+
+
 def test_removed_photo_is_pruned_by_a_whole_build(photo_tour: Path, cli: CliRunner) -> None:
     build(cli, photo_tour)
     assert image_files(photo_tour)

@@ -335,3 +335,7 @@ def test_nginx_config_for_the_live_server_refuses_what_nginx_would_misread(tmp_p
             live_nginx_config(Path(folder), "http://127.0.0.1:8000")
     with pytest.raises(AudioguideError):
         live_nginx_config(Path("/srv/guide/audio"), "http://127.0.0.1:8000", "/_audio; internal")
+    # An internal location at a site address would hide it: /en (a language), /media, /a.
+    for prefix in ("/en", "/media", "/a", "/"):
+        with pytest.raises(AudioguideError, match="starts with /_"):
+            live_nginx_config(Path("/srv/guide/audio"), "http://127.0.0.1:8000", prefix)

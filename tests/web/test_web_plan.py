@@ -74,6 +74,18 @@ def test_one_located_stop_sits_in_the_middle(make_tour, media_maker, tmp_path) -
     assert "План территории" in html and "Где я?" in html
 
 
+def test_stops_a_few_centimetres_apart_stay_together(make_tour, media_maker, tmp_path) -> None:
+    """Copied or rounded coordinates: the drawing still spans 200 m, not 11 cm edge to edge."""
+    root = make_tour()
+    decorate_stop(root, "gate", "location: {lat: 51.0, lon: 71.2}\n")
+    decorate_stop(root, "wall", "location: {lat: 51.000001, lon: 71.2}\n")
+    media_maker.publish(root)
+    html = _client(root, tmp_path).get("/en/plan").get_data(as_text=True)
+    (_, gx, gy), (_, wx, wy) = _markers(html)["gate"], _markers(html)["wall"]
+    assert gx == wx and abs(gy - wy) < 1  # 11 cm on a 200 m drawing
+    assert re.search(r'<text class="bar-t"[^>]*>50 m</text>', html)
+
+
 def test_titles_are_escaped_on_the_plan(make_tour, media_maker, tmp_path) -> None:
     root = make_tour()
     decorate_stop(root, "gate", "location: {lat: 51.0, lon: 71.2}\n")

@@ -50,7 +50,7 @@
     } else me.setAttribute("hidden", "");
     legend.hidden = !inside;
     var title = best.li.querySelector(".num").textContent + ". " + best.li.querySelector(".t").textContent;
-    status.textContent = (inside ? "" : d.outside + " ") + d.nearestIs.replace("{title}", title);
+    status.textContent = (inside ? "" : d.outside + " ") + d.nearestIs.replace("{title}", function () { return title; });
     button.disabled = false;
   }
   function failed(error) {
