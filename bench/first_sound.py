@@ -24,24 +24,26 @@ Each run is a fresh Chromium context (nothing cached, no service worker), as a f
 - KB: bytes the phone received until the sound (tap at once).
 Runs of the checkouts are interleaved. Prints the medians of --runs runs. Nothing is asserted.
 
-Measured 2026-11-30 (quiet machine, load < 1), --runs 3, shared link, 64 kbit/s audio, main of
-before (08d54ac: /s/ redirects, linked stylesheet and script, audio preload="none") against
-026c356 (the scan answered with the page; a new phone gets the CSS and app.js inline; the audio
-loads with a scanned page), `--repo /work/wt-h15-base --repo .`:
+Measured 2026-11-30 (quiet machine, load < 1), --runs 3, shared link, 64 kbit/s audio: the main
+of before (44bd3e6: the scan answered with the page, CSS and app.js inline for a new phone, the
+audio's first bytes by the browser's preload="metadata") against fast start (app.js streams the
+audio to the player through Media Source Extensions, in ranges; captions and the service worker
+wait for its first bytes), `--repo /work/main --repo .`:
 
     network  checkout  scan->paint tap->sound scan->sound read,tap->sound   KB
-    loopback before           348         82         599              40  520
-    loopback now              232         10         297              12  515
-    Fast 3G  before           748        383        1143             368   60
-    Fast 3G  now              416        339         745               3   55
-    Slow 3G  before          1644       1171        2841            1195   56
-    Slow 3G  now              656       1126        1837               4   51
+    loopback before           200         15         296               5  519
+    loopback now              204         19         275               9  516
+    Fast 3G  before           364        270         696               3   55
+    Fast 3G  now              416        165         598               4   21
+    Slow 3G  before           628       1115        1793               3   51
+    Slow 3G  now              608        552        1246               6   22
 
-Tap -> sound with Play pressed the instant the script has run stays about 1.1 s on Slow 3G:
-Chromium starts the audio's request only once the page has been parsed (--trace: 50 ms before
-the page's last byte, whether preload is "metadata" or "auto"), which is also when the script
-runs, and it does not play before it holds its first 32 KiB block: a round trip (0.4 s) plus
-0.66 s at 400 kbit/s. A visitor who reads for a moment finds the bytes there (4 ms).
+With the browser's own loading, Play pressed the instant the script has run waited about 1.1 s
+on Slow 3G, whatever was preloaded: Chromium plays nothing before it holds its first 32 KiB block
+(--trace: its request leaves about 60 ms after the page's first 4 KB, then a round trip, 0.4 s,
+and 0.66 s at 400 kbit/s; it plays with the ninth 4 KB chunk). Fed through MSE, the audio plays
+from its first few KB: 0.55 s, and 22 KB received before the sound instead of 51. The Fast 3G
+scan->paint figures move by ±50 ms from run to run.
 """
 
 from __future__ import annotations

@@ -121,9 +121,11 @@ def render_stop(
         "stop.html",
         **_common(tour, assets, view.lang, "stop", view.stop.id, inline=bool(scan and scan.first_visit)),
         canonical=f"/{view.lang}/{view.stop.id}" if scan else None,
-        # A scanned page is where a visitor presses Play within seconds: its first bytes load
-        # with the page (nothing plays before Play). Other pages warm it once idle (app.js).
-        preload="metadata" if scan and not scan.save_data else "none",
+        # A scanned page is where a visitor presses Play within seconds: app.js fetches the
+        # audio's first bytes as soon as it runs (nothing plays before Play); other pages' once
+        # idle. Not the browser's preload: app.js streams them itself (fast start), and an
+        # aborted request of the browser's own would spend the weak signal on bytes thrown away.
+        warm=bool(scan and not scan.save_data),
         offline_size=format_megabytes(offline_bytes, view.lang),
         stop=view.stop,
         title=view.title,

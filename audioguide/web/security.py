@@ -27,7 +27,8 @@ def content_security_policy(connect_to: tuple[str, ...] = ()) -> str:
             f"script-src 'self' {SCRIPT_HASHES}",
             f"style-src 'self' {STYLE_HASH}",
             "img-src 'self'",
-            "media-src 'self'",
+            # blob: the player's own stream of this site's audio (app.js: Media Source Extensions).
+            "media-src 'self' blob:",
             " ".join(["connect-src 'self'", *connect_to]),
             "worker-src 'self'",
             "manifest-src 'self'",

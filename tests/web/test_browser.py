@@ -176,14 +176,15 @@ def test_offline_tour(browser, web_tour: Path, tmp_path: Path, media_maker) -> N
         assert page.is_visible("#play")
         page.click("#play")
         page.wait_for_function("() => document.getElementById('audio').currentTime > 1", timeout=10_000)
-        # Seeking inside the cached audio (206 answers built from the cache).
+        # Seeking inside the cached audio (app.js streams it in ranges: 206 answers built from the
+        # cache).
         page.evaluate("document.getElementById('audio').currentTime = 6")
         page.wait_for_function("() => document.getElementById('audio').currentTime > 6.3", timeout=10_000)
         assert _highlighted(page) == "s2"
         # The service worker's answers to range requests, cut from the cached file.
         probe = page.evaluate(
             """async () => {
-                const url = document.getElementById('audio').src;
+                const url = document.querySelector('#audio a').href;  // src: app.js's stream
                 const get = async (range) => {
                     const r = await fetch(url, {headers: {Range: range}});
                     const body = await r.arrayBuffer();

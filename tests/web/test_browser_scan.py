@@ -27,8 +27,9 @@ def test_scan_shows_the_stop_at_its_canonical_address(browser, web_tour: Path, t
         # The inline stylesheet applies (a CSP violation would leave the page unstyled).
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(21, 21, 21)"
         assert page.is_visible("#play") and not page.is_visible("audio")
-        # Idle: the audio's first bytes are fetched, nothing plays; then the stylesheet file.
-        page.wait_for_function(f"{AUDIO}.preload === 'metadata' && {AUDIO}.readyState >= 1")
+        # At once: the audio's first bytes (app.js streams them), nothing plays; then, idle, the
+        # stylesheet file.
+        page.wait_for_function(f"() => {AUDIO}.readyState >= 1")
         assert page.evaluate(f"{AUDIO}.paused && {AUDIO}.currentTime === 0")
         page.wait_for_function(
             "() => performance.getEntriesByType('resource').some(e => /style[.]css$/.test(e.name))"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from audioguide.web import create_app
-from audioguide.web.assets import STATIC_DIR, Assets
+from audioguide.web.assets import STATIC_DIR, Assets, minify
 from audioguide.web.negotiation import choose_language
 from tests.helpers.web_fixtures import published_file
 
@@ -280,8 +280,8 @@ def test_stop_page_weight_under_30_kb(client) -> None:
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is needed to parse the scripts")
 def test_minified_scripts_still_parse(tmp_path) -> None:
-    """assets.minify drops line breaks and semicolons by rules of its own: node must still
-    read every script as the browser gets it (a syntax error would silently disable app.js)."""
+    """assets.minify prints every script again (calmjs.parse, local names shortened): node must
+    still read it as the browser gets it (a syntax error would silently disable app.js)."""
     assets = Assets.load()
     bodies = {name: body.data for name, body in assets.bodies.items() if name.endswith(".js")}
     bodies["sw.js"] = assets.service_worker.data
@@ -291,6 +291,11 @@ def test_minified_scripts_still_parse(tmp_path) -> None:
         checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
         assert checked.returncode == 0, (name, checked.stderr)
         assert len(data) < len((STATIC_DIR / name).read_bytes()) * 0.75, name
+
+
+def test_a_script_that_does_not_parse_is_named_with_its_line() -> None:
+    with pytest.raises(ValueError, match=r"^static/broken\.js: Unexpected '=' at 2:5"):
+        minify("broken.js", b"var a = 1;\nvar = 2;")
 
 
 def test_demo_tour_stop_pages_under_30_kb(tmp_path, media_maker) -> None:

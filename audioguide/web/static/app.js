@@ -6,6 +6,7 @@
   var doc = document;
   var body = doc.body;
   var $ = function (id) { return doc.getElementById(id); };
+  function on(target, type, fn, options) { target.addEventListener(type, fn, options); }
   var store = {
     get: function (k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
     set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } },
@@ -24,8 +25,8 @@
   var root = doc.documentElement;
   root.classList.add("js");
   /* The transcript hint names the input in use: tap, click (CSS: pointer) or keys (here). */
-  doc.addEventListener("keydown", function (e) { if (e.key === "Tab") root.classList.add("keys"); });
-  doc.addEventListener("pointerdown", function () { root.classList.remove("keys"); });
+  on(doc, "keydown", function (e) { if (e.key === "Tab") root.classList.add("keys"); });
+  on(doc, "pointerdown", function () { root.classList.remove("keys"); });
 
   function fmt(s) {
     s = Math.max(0, Math.floor(s || 0));
@@ -50,6 +51,101 @@
     return v;
   }
 
+  /* ---- fast start: the narration fed to the player through Media Source Extensions ----
+     The browser's own loading plays nothing before it holds a round trip and its first block
+     of the file (Chromium: 32 KB; 1.1 s on Slow 3G); fed here, the audio plays from its first
+     few KB (0.55 s). Fetched in ranges: before Play only the first WARM bytes (as
+     preload="metadata"), then pieces of PIECE bytes, never more than AHEAD bytes beyond the
+     playback (Chromium keeps about 12 MB of audio; it frees what was played). Returns null
+     where MSE cannot play MP3 (iPhone Safari: the browser's own loading); calls fail() when it
+     cannot go on (no first bytes, an answer that is not this audio, a full buffer, bytes that do
+     not decode), for the player to hand over to the browser. */
+  var WARM = 98304, PIECE = 1048576, AHEAD = 4194304;
+  function stream(audio, url, duration, fail) {
+    if (!window.MediaSource || !MediaSource.isTypeSupported("audio/mpeg") || !/[.]mp3$/.test(url)) return null;
+    var source = new MediaSource(), address = URL.createObjectURL(source), buf = null, queue = [];
+    var at = 0, size = Infinity, busy = false, wanted = false, dead = false, retry = 0, stop = new AbortController();
+    var self = { broken: false };
+    audio.src = address;
+    on(source, "sourceopen", function () {
+      URL.revokeObjectURL(address);
+      try {
+        buf = source.addSourceBuffer("audio/mpeg");
+        if (duration) source.duration = duration;  /* the seek bar's length before the bytes */
+      } catch (e) { return end(); }
+      on(buf, "updateend", pump);
+      pump();
+    }, { once: true });
+    function end() { if (!dead) { self.stop(); fail(); } }
+    function pump() {
+      if (dead || !buf || buf.updating) return;
+      try {
+        if (queue.length) buf.appendBuffer(queue.shift());
+        else if (at >= size && source.readyState === "open") source.endOfStream();
+      } catch (e) { end(); }
+    }
+    /* Bytes per second of audio, once the file's size is known. */
+    function rate() { return isFinite(size) && duration ? size / duration : 0; }
+    function next() {
+      if (dead || busy || at >= size || (!wanted && at >= WARM) || Date.now() < retry) return;
+      if (at - audio.currentTime * rate() > AHEAD) return;  /* asked again as it plays (below) */
+      busy = true;
+      fetch(url, { signal: stop.signal, headers: { Range: "bytes=" + at + "-" + ((wanted ? at + PIECE : WARM) - 1) } }).then(function (r) {
+        /* This audio from byte at, or the browser's own loading (a host without ranges, a
+           hotspot's login page). */
+        var range = /^bytes (\d+)-\d+\/(\d+)$/.exec(r.headers.get("Content-Range"));
+        if (r.status !== 206 || !range || +range[1] !== at || !/^audio\//.test(r.headers.get("Content-Type"))) return end();
+        size = +range[2];
+        var reader = r.body.getReader();
+        return (function read() {
+          return reader.read().then(function (c) {
+            if (c.done) return;
+            queue.push(c.value);
+            at += c.value.length;
+            pump();
+            return read();
+          });
+        })();
+      }).then(function () {
+        busy = self.broken = false;
+        pump();
+        next();
+      }).catch(function () {
+        busy = false;
+        /* Nothing to play: the browser tries (and says what failed). Else the bytes here play
+           on; a piece is asked again in 5 s, and the player hands over if they run out. */
+        if (!at) end();
+        else { self.broken = true; retry = Date.now() + 5000; }
+      });
+    }
+    self.more = function () { wanted = true; next(); };
+    /* The next piece as the playback goes on, or moves (seeking waits for its bytes). */
+    ["timeupdate", "seeking", "waiting"].forEach(function (type) {
+      on(audio, type, function () { if (wanted) next(); });
+    });
+    /* Whether the bytes for second t are here or on their way (the range being fetched, or the
+       next piece once Play is pressed); if not, the player hands over. */
+    self.has = function (t) {
+      var b = audio.buffered, i, byte = rate() ? t * rate() : t < 1 ? 0 : Infinity;
+      for (i = 0; i < b.length; i++) if (t >= b.start(i) - 1 && t < b.end(i) + 1) return true;
+      return (!b.length || t >= b.end(b.length - 1)) && byte < (wanted ? at + PIECE : WARM);
+    };
+    self.stop = function () { dead = true; stop.abort(); URL.revokeObjectURL(address); };
+    /* After the caller's more(), if any: Play on a page not warmed asks for a whole piece at
+       once (one round trip, not two). */
+    Promise.resolve().then(next);
+    return self;
+  }
+
+  /* Run fn once the audio's first bytes are in (the player says when: firstBytesIn). */
+  var waiting = [], holding = false;
+  function afterFirstBytes(fn) { if (waiting) waiting.push(fn); else fn(); }
+  function firstBytesIn() {
+    var now = waiting;
+    waiting = null;
+    if (now) now.forEach(function (fn) { fn(); });
+  }
+
   /* ---- the stop page player ---- */
   function player() {
     var audio = $("audio"), ui = $("controls");
@@ -62,11 +158,33 @@
     var rates = [1, 1.25, 1.5, 0.75], rate = parseFloat(store.get("rate")) || 1;
     var status = $("status"), auto = $("autonext"), stay = $("stay"), timer = 0;
 
+    /* Fast start (stream() above) from the start of the narration; anything unusual hands over
+       to the browser's own loading, from the same place (its errors then said as always). Tried
+       once per page. */
+    var src = audio.getAttribute("src"), fast = null, tried = false;
+    function fastStart() {
+      if (tried) return;
+      tried = true;
+      /* Not to resume (a stream starts at 0:00), nor once the browser loads the file itself. */
+      if (pending === null && audio.readyState === 0) fast = stream(audio, src, duration, function () { handOver(); });
+    }
+    function handOver(t) {
+      if (!fast) return;
+      var again = !audio.paused;
+      if (t === undefined) t = position();
+      fast.stop();
+      fast = null;
+      audio.preload = "metadata";  /* as a warmed page: a failure is known (and said on Play) */
+      audio.src = src;
+      pending = t > 0 ? t : null;
+      if (again) { var p = audio.play(); if (p && p.catch) p.catch(function () { /* Play again */ }); }
+    }
+
     /* The stylesheet already shows these controls instead of the browser's (no layout shift). */
     audio.removeAttribute("controls");
     function fit() { box.classList.toggle("tall", ui.offsetHeight > innerHeight * 0.4); }
     fit();
-    addEventListener("resize", fit);
+    on(window, "resize", fit);
 
     /* Loading, failure and the end are said in words, in a live region. */
     function say(text, error) {
@@ -88,7 +206,9 @@
     }
     function seekTo(t) {
       t = Math.max(0, Math.min(t, total() || t));
-      if (audio.readyState >= 1) { audio.currentTime = t; pending = null; } else { pending = t; }
+      /* Far beyond the bytes streamed so far: the browser fetches from there itself. */
+      if (fast && !fast.has(t)) handOver(t);
+      else if (audio.readyState >= 1) { audio.currentTime = t; pending = null; } else { pending = t; }
       show();
       save(true);
     }
@@ -114,6 +234,23 @@
       note.textContent = d.resume.replace("{time}", fmt(saved)).replace("{abl}", d.abl ? ablative(fmt(saved)) : "");
       note.hidden = false;
     }
+    /* The audio's first bytes, so that Play sounds without waiting for the network (nothing
+       plays before Play is pressed): a scanned page's at once (render.py: data-warm), other
+       pages' once idle, unless data saver is on (then Play fetches them). */
+    function warm() {
+      if (!audio.paused || (navigator.connection || {}).saveData) return;
+      fastStart();
+      if (!fast) audio.preload = "metadata";  /* the browser's own loading */
+    }
+    if (audio.hasAttribute("data-warm")) warm();
+    on(window, "load", function () { (window.requestIdleCallback || setTimeout)(warm); });
+    /* What would share a weak signal with those bytes waits for them (or 3 s): the cues, the
+       service worker. */
+    if (fast) {
+      holding = true;
+      on(audio, "loadeddata", firstBytesIn, { once: true });
+      setTimeout(firstBytesIn, 3000);
+    }
 
     /* Kazakh "0:23-тен": the ending of the last number said aloud (i18n.kk_time_ablative). */
     function ablative(text) {
@@ -122,9 +259,11 @@
       return "-" + (n % 10 || !n ? table[n % 10] : table[10 + Math.floor(n / 10) % 10]);
     }
 
-    play.addEventListener("click", function () {
+    on(play, "click", function () {
       if (audio.paused) {
         asked = true;
+        fastStart();
+        if (fast) fast.more();
         if (audio.error) {  /* a failed load is tried again from the same place */
           if (pending === null) pending = audio.currentTime;
           audio.load();
@@ -134,34 +273,46 @@
         if (p && p.catch) p.catch(function () { /* the visitor can press again */ });
       } else audio.pause();
     });
-    $("back").addEventListener("click", function () { seekTo(position() - 15); });
-    $("fwd").addEventListener("click", function () { seekTo(position() + 15); });
-    $("speed").addEventListener("click", function () { setRate(rates[(rates.indexOf(rate) + 1) % rates.length]); });
-    seek.addEventListener("input", function () { dragging = true; cur.textContent = fmt(+seek.value); });
-    seek.addEventListener("change", function () { dragging = false; seekTo(+seek.value); });
+    on($("back"), "click", function () { seekTo(position() - 15); });
+    on($("fwd"), "click", function () { seekTo(position() + 15); });
+    on($("speed"), "click", function () { setRate(rates[(rates.indexOf(rate) + 1) % rates.length]); });
+    on(seek, "input", function () { dragging = true; cur.textContent = fmt(+seek.value); });
+    on(seek, "change", function () { dragging = false; seekTo(+seek.value); });
 
-    audio.addEventListener("loadedmetadata", function () {
+    on(audio, "loadedmetadata", function () {
       if (pending !== null) { audio.currentTime = Math.min(pending, total()); pending = null; }
       audio.playbackRate = rate;
       show();
     });
-    audio.addEventListener("play", function () {
+    on(audio, "play", function () {
       box.classList.add("playing");
       label.textContent = d.pause;
       $("resume").hidden = true;
       if (status.textContent !== d.loading) say("");
       announce();
     });
-    audio.addEventListener("waiting", function () { if (!audio.paused) say(d.loading); });
-    audio.addEventListener("playing", function () { say(""); });
-    audio.addEventListener("error", function () {
+    /* Waiting for bytes with no signal at all, the browser waits on in silence: say so. */
+    function starved() {
+      var off = navigator.onLine === false;
+      say(off ? d.offline : d.loading, off);
+    }
+    on(audio, "waiting", function () {
+      /* The streamed bytes ran out, the network is gone: the browser's own loading, whose
+         waiting (or failure) is said in turn. */
+      if (fast && fast.broken) return handOver();
+      if (!audio.paused) starved();
+    });
+    on(window, "offline", function () { if (status.textContent === d.loading) starved(); });
+    on(audio, "playing", function () { say(""); });
+    on(audio, "error", function () {
+      if (fast) return handOver();  /* the stream's bytes did not decode: the browser's loading */
       /* A failed warm-up (preload, once the page is idle) is said only if Play is pressed. */
       if (!asked) return;
       box.classList.remove("playing");
       label.textContent = d.play;
       say(navigator.onLine === false ? d.offline : d.failed, true);
     });
-    audio.addEventListener("pause", function () {
+    on(audio, "pause", function () {
       box.classList.remove("playing");
       label.textContent = d.play;
       if (status.textContent === d.loading) say("");
@@ -169,11 +320,11 @@
     });
     /* Heard: played to 90 % or the end. The home page ticks it in the list. */
     function heard() { store.set("heard:" + body.dataset.stop, "1"); }
-    audio.addEventListener("timeupdate", function () {
+    on(audio, "timeupdate", function () {
       show(); save(false); positionState();
       if (total() && audio.currentTime >= total() * 0.9) heard();
     });
-    audio.addEventListener("ended", function () {
+    on(audio, "ended", function () {
       store.del(key);
       heard();
       if (auto && auto.checked) {
@@ -191,17 +342,17 @@
     /* "Continue to the next stop automatically": off unless the visitor chose it, remembered. */
     if (auto) {
       auto.checked = store.get("autonext") === "1";
-      auto.addEventListener("change", function () {
+      on(auto, "change", function () {
         if (auto.checked) store.set("autonext", "1");
         else { store.del("autonext"); stay.click(); }
       });
-      stay.addEventListener("click", function () {
+      on(stay, "click", function () {
         clearTimeout(timer);
         stay.hidden = true;
         if (status.textContent === d.nextSoon) say(d.ended);
       });
     }
-    addEventListener("pagehide", function () { save(true); });
+    on(window, "pagehide", function () { save(true); });
 
     /* only one stop plays at a time, across tabs */
     var me = Math.random().toString(36).slice(2), channel = null;
@@ -209,7 +360,7 @@
       channel = new BroadcastChannel("audioguide-player");
       channel.onmessage = function (e) { if (e.data && e.data.playing !== me) audio.pause(); };
     } else {
-      addEventListener("storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
+      on(window, "storage", function (e) { if (e.key === "playing" && e.newValue && e.newValue.indexOf(me) !== 0) audio.pause(); });
     }
     function announce() {
       if (channel) channel.postMessage({ playing: me });
@@ -220,7 +371,7 @@
        to listen from there. One tab stop for all sentences; the arrow keys move between them. */
     var transcript = $("transcript"), sentences = [], focusable = null;
     var track = audio.querySelector("track");
-    if (track && window.fetch) {
+    if (track && window.fetch) afterFirstBytes(function () {
       fetch(track.src).then(function (r) { return r.ok ? r.text() : ""; }).then(function (t) {
         cues = parseVtt(t);
         sentences = [].filter.call(transcript.querySelectorAll("span[id]"), function (span) {
@@ -231,7 +382,7 @@
         if (sentences.length) rove(sentences[0]);
         show();
       }).catch(function () { /* no highlighting; the transcript stays readable */ });
-    }
+    });
     function rove(span, focus) {
       if (focusable) focusable.tabIndex = -1;
       focusable = span;
@@ -245,7 +396,7 @@
       if (audio.paused) play.click();
     }
     ["wheel", "touchmove"].forEach(function (type) {
-      addEventListener(type, function () { userScroll = Date.now(); }, { passive: true });
+      on(window, type, function () { userScroll = Date.now(); }, { passive: true });
     });
     function cueAt(t) {
       var lo = 0, hi = cues.length - 1, found = -1;
@@ -270,12 +421,12 @@
         span.scrollIntoView({ block: "center", behavior: reducedMotion ? "auto" : "smooth" });
       }
     }
-    transcript.addEventListener("click", function (e) {
+    on(transcript, "click", function (e) {
       if (e.target.closest("a")) return;
       var span = e.target.closest("#transcript span[id]");
       if (span) listenFrom(span);
     });
-    transcript.addEventListener("keydown", function (e) {
+    on(transcript, "keydown", function (e) {
       var i = sentences.indexOf(e.target), k = e.key, to = null;
       if (i < 0 || e.altKey || e.ctrlKey || e.metaKey) return;
       if (k === "Enter" || k === " ") listenFrom(e.target);
@@ -297,7 +448,7 @@
     if (ms && window.MediaMetadata) {
       /* Once playing: the browser fetches the artwork when the session starts, and on a weak
          signal those bytes would compete with the audio's first ones. */
-      audio.addEventListener("playing", function () {
+      on(audio, "playing", function () {
         ms.metadata = new MediaMetadata({
           title: d.title, artist: d.tour, album: d.album,
           /* PNG or JPEG: iOS shows no SVG on the lock screen. The stop's photo, else the icon. */
@@ -341,7 +492,7 @@
   function keypad() {
     var pad = $("pad"), input = $("stop-number");
     if (!pad || !input) return;
-    pad.addEventListener("click", function (e) {
+    on(pad, "click", function (e) {
       var b = e.target.closest("button[data-digit]");
       if (!b) return;
       var v = b.dataset.digit;
@@ -419,11 +570,11 @@
     function done() { status.textContent = d.done; bar.hidden = true; if (remove) remove.hidden = false; if (offer) offer.hidden = true; }
     if (no) {
       if (store.get("offline-no") && !store.get("offline:" + lang)) return;
-      no.addEventListener("click", function () { store.set("offline-no", "1"); box.hidden = true; });
+      on(no, "click", function () { store.set("offline-no", "1"); box.hidden = true; });
     }
     box.hidden = false;
     if (store.get("offline:" + lang)) done();
-    button.addEventListener("click", function () {
+    on(button, "click", function () {
       button.disabled = true;
       bar.hidden = false;
       status.textContent = d.progress;
@@ -438,7 +589,7 @@
         status.textContent = err && err.name === "QuotaExceededError" && d.noSpace || d.failed;
       }).then(function () { button.disabled = false; });
     });
-    if (remove) remove.addEventListener("click", function () {
+    if (remove) on(remove, "click", function () {
       caches.delete(cacheName(lang)).then(function () {
         store.del("offline:" + lang);
         status.textContent = d.removed;
@@ -463,32 +614,29 @@
      own address, so reload, sharing and back use it (and a reload counts no second scan). */
   var canonical = doc.querySelector('link[rel="canonical"]');
   if (canonical) history.replaceState(null, "", canonical.href);
-  /* Once the page is idle:
-     - the audio's first bytes (Chromium: about 96 KB, its first three 32 KB blocks), unless data
-       saver is on, so that Play sounds without waiting for the network (on a weak signal that
-       wait is a round trip and the first block: over a second). preload="metadata" is the
-       browser's own way: nothing plays before Play is pressed, and playing goes on from the
-       bytes already there;
-     - a few seconds later, the stylesheet and this script, if a first scan got them inline
-       (pages.scan), into the phone's cache for the next pages. */
-  addEventListener("load", function () {
+  /* A few seconds after the page is idle, the stylesheet and this script, if a first scan got
+     them inline (pages.scan), into the phone's cache for the next pages. (The audio's first
+     bytes are the player's: fastStart.) */
+  on(window, "load", function () {
     (window.requestIdleCallback || setTimeout)(function () {
-      var audio = $("audio"), css = doc.querySelector("style[data-css]"), js = script && script.dataset.js;
-      if (audio && audio.paused && !(navigator.connection || {}).saveData) audio.preload = "metadata";
+      var css = doc.querySelector("style[data-css]"), js = script && script.dataset.js;
       if (css) setTimeout(function () { fetch(css.dataset.css).catch(function () {}); if (js) fetch(js).catch(function () {}); }, 3000);
     });
   });
-  /* The service worker once the page has loaded: its script and first fetches would share a
-     weak signal with the page and the audio's first bytes. */
+  /* The service worker once the page has loaded and the audio's first bytes are in: its script
+     and first fetches would share a weak signal with them. */
   if ("serviceWorker" in navigator) {
-    addEventListener("load", function () {
-      navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
+    on(window, "load", function () {
+      afterFirstBytes(function () {
+        navigator.serviceWorker.register(ROOT + "/sw.js").catch(function () { /* offline tour unavailable */ });
+      });
     });
   }
   /* The language this visitor reads, for the next QR scan on a static copy of the site, which
      has no server to read the lang cookie (audioguide export: the /s/<id> pages). */
   if (body.dataset.page === "stop" || body.dataset.page === "home") store.set("lang", body.dataset.lang);
   if (body.dataset.page === "stop") { player(); textSize(); }
+  if (!holding) firstBytesIn();  /* no audio loading: nothing waits */
   doc.querySelectorAll(".tick").forEach(function (tick) { tick.hidden = !store.get("heard:" + tick.dataset.stop); });
   keypad();
   offline();
