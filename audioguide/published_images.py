@@ -24,7 +24,6 @@ IMAGE_FOLDER = "images"  # under audio/
 IMAGE_NAME = re.compile(
     r"^(?P<stop>[a-z0-9][a-z0-9-]*)\.(?P<hash>[0-9a-f]{16})\.(?P<width>[1-9][0-9]{0,4})\.(?P<ext>webp|jpg|png)$"
 )
-IMAGE_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
 # The offline tour keeps one variant per photo: the narrowest at least this wide (a phone's
 # screen at twice its CSS pixels), else the widest there is. The service worker shows it in place
 # of whichever variant the page asks for offline.
@@ -46,10 +45,6 @@ class ImageVariant:
     @property
     def ext(self) -> str:
         return self.file.path.rpartition(".")[2]
-
-    @property
-    def mimetype(self) -> str:
-        return IMAGE_TYPES[self.ext]
 
     @property
     def public_name(self) -> str:

@@ -113,7 +113,7 @@ def _urls(app: Flask) -> Iterator[tuple[str, dict[str, str]]]:
         yield "pages.manifest", {"lang": lang}
         yield "pages.offline", {"lang": lang}
         yield "api.tour_by_path", {"lang": lang}
-        if any(stop.config.location is not None for stop in tour.stops):
+        if tour.has_locations:
             yield "pages.plan", {"lang": lang}  # the site plan: only when a stop has a location
         for stop in tour.stops:
             yield "pages.stop_page", {"lang": lang, "stop_id": stop.id}

@@ -85,6 +85,11 @@ class Tour:
     def qr_dir(self) -> Path:
         return self.root / "qr"
 
+    @property
+    def has_locations(self) -> bool:
+        """Whether a stop has a location: the site has a plan (web/plan.py)."""
+        return any(stop.config.location is not None for stop in self.stops)
+
     def stop_url(self, stop_id: str) -> str:
         """What a QR code encodes: the stable id, nothing else."""
         return self.base_url + scan_path(stop_id)

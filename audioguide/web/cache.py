@@ -91,9 +91,17 @@ class PageCache:
     def offline_size(self, lang: str) -> int:
         """The size the home and stop pages announce for the offline tour: its media and assets.
         The pages' own few KB are left out: a page cannot contain its own size."""
-        files = [len(body.data) for name, body in self.assets.bodies.items() if name not in INSTALL_ONLY]
-        files += [f.bytes for view in self.views(lang).values() for f in view.files()]
-        return sum(files)
+
+        def make() -> int:
+            files = [len(body.data) for _, body in self._offline_assets()]
+            files += [f.bytes for view in self.views(lang).values() for f in view.files()]
+            return sum(files)
+
+        return self._once(("offline-size", lang), make)
+
+    def _offline_assets(self) -> list[tuple[str, Body]]:
+        """The stylesheets, scripts and icons an offline tour keeps (not the install-only icons)."""
+        return [(name, body) for name, body in self.assets.bodies.items() if name not in INSTALL_ONLY]
 
     def stop_links(self, lang: str) -> list[StopLink]:
         """Every stop as the home page and the 404 page list it."""
@@ -124,9 +132,7 @@ class PageCache:
         if plan is not None:  # the plan works offline too (nothing in it comes from elsewhere)
             files.append({"url": f"/{lang}/plan", "bytes": len(plan.data)})
         files += [
-            {"url": assets.urls[name], "bytes": len(body.data)}
-            for name, body in assets.bodies.items()
-            if name not in INSTALL_ONLY
+            {"url": assets.urls[name], "bytes": len(body.data)} for name, body in self._offline_assets()
         ]
         files.append({"url": f"/{lang}/manifest.webmanifest", "bytes": len(self.web_manifest(lang).data)})
         for view in self.views(lang).values():

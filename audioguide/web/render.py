@@ -85,7 +85,7 @@ def _common(
         "minutes": partial(format_minutes, lang=lang),
         "asset": assets.urls.__getitem__,
         # The site plan (/<lang>/plan) exists when a stop has a location; pages link to it.
-        "has_plan": any(stop.config.location is not None for stop in tour.stops),
+        "has_plan": tour.has_locations,
         "switch": [
             {
                 "code": code,

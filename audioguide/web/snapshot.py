@@ -13,9 +13,10 @@ import hashlib
 import logging
 import mimetypes
 import os
+import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,24 +211,50 @@ def _media_file(
 
 
 def _superseded(audio_dir: Path, tour: Tour, media: dict[str, MediaFile]) -> None:
-    """Audio and captions that a rebuild replaced but keeps for a while (build/publish.py): a
-    page loaded before the rebuild, or an offline download, asks for them by their old hash.
-    Their URL names only the first 16 hex digits of the hash; media.py checks them on serving."""
+    """Audio, captions and photo variants that a rebuild replaced but keeps for a while
+    (build/publish.py, build/images.py): a page loaded before the rebuild, or an offline
+    download, asks for them by their old hash. Their URL names only the first 16 hex digits of
+    the hash; media.py checks them on serving."""
     stop_ids = {stop.id for stop in tour.stops}
     for lang in tour.languages:
-        try:
-            entries = list(os.scandir(audio_dir / lang))
-        except OSError:
+        _keep_superseded(
+            audio_dir / lang,
+            VERSIONED_NAME,
+            lambda m, lang=lang: f"/media/{m['hash']}/{lang}/{m['stop']}{m['suffix']}",
+            stop_ids,
+            media,
+        )
+    _keep_superseded(
+        audio_dir / IMAGE_FOLDER,
+        IMAGE_NAME,
+        lambda m: f"/img/{m['hash']}/{m['stop']}/{m['width']}.{m['ext']}",
+        stop_ids,
+        media,
+    )
+
+
+def _keep_superseded(
+    folder: Path,
+    name: re.Pattern[str],
+    url_of: Callable[[re.Match[str]], str],
+    stop_ids: set[str],
+    media: dict[str, MediaFile],
+) -> None:
+    """Every file in `folder` whose name matches `name` for a known stop, served at url_of(match)
+    unless the manifest already names that URL."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        match = name.match(entry.name)
+        if match is None or match["stop"] not in stop_ids:
             continue
-        for entry in entries:
-            match = VERSIONED_NAME.match(entry.name)
-            if match is None or match["stop"] not in stop_ids:
-                continue
-            url = f"/media/{match['hash']}/{lang}/{match['stop']}{match['suffix']}"
-            if url not in media:
-                with contextlib.suppress(OSError):
-                    size = entry.stat().st_size
-                    media[url] = MediaFile(Path(entry.path), url, match["hash"], size, media_type(entry.name))
+        url = url_of(match)
+        if url not in media:
+            with contextlib.suppress(OSError):
+                size = entry.stat().st_size
+                media[url] = MediaFile(Path(entry.path), url, match["hash"], size, media_type(entry.name))
 
 
 def _photo(tour: Tour, built: PublishedImage, stop_id: str, verifier: FileVerifier) -> Photo | None:
@@ -239,14 +266,17 @@ def _photo(tour: Tour, built: PublishedImage, stop_id: str, verifier: FileVerifi
             return None
         verifier.vouch(path, variant.file.sha256)  # content-addressed, written before the manifest
         url = f"/img/{variant.file.sha256[:HASH_LENGTH]}/{stop_id}/{variant.public_name}"
-        file, kind = variant.file, variant.mimetype
-        return MediaFile(path, url, file.sha256, file.bytes, kind, variant.width, variant.height)
+        file = variant.file
+        return MediaFile(
+            path, url, file.sha256, file.bytes, media_type(file.path), variant.width, variant.height
+        )
 
     webp = [served(v) for v in built.variants]
-    src, offline = served(built.fallback), served(built.offline())
-    if src is None or offline is None or None in webp:
+    src = served(built.fallback)
+    if src is None or None in webp:
         return None
-    return Photo(src, tuple(f for f in webp if f), offline)
+    files = [f for f in webp if f]  # all of them (None is not in webp): typed for the checker
+    return Photo(src, tuple(files), files[built.variants.index(built.offline())])
 
 
 def _upright_size(path: Path) -> tuple[int, int]:
@@ -260,21 +290,6 @@ def _upright_size(path: Path) -> tuple[int, int]:
     except Exception:  # unreadable since `check`: no size rather than no page
         return (0, 0)
     return (height, width) if turned else (width, height)
-
-
-def _superseded_images(audio_dir: Path, tour: Tour, media: dict[str, MediaFile]) -> None:
-    """Photo variants a rebuild replaced but keeps for a while, as _superseded does for audio."""
-    stop_ids = {stop.id for stop in tour.stops}
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(audio_dir / IMAGE_FOLDER):
-            match = IMAGE_NAME.match(entry.name)
-            if match is None or match["stop"] not in stop_ids:
-                continue
-            url = f"/img/{match['hash']}/{match['stop']}/{match['width']}.{match['ext']}"
-            if url not in media:
-                with contextlib.suppress(OSError):
-                    size = entry.stat().st_size
-                    media[url] = MediaFile(Path(entry.path), url, match["hash"], size, media_type(entry.name))
 
 
 def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) -> Snapshot:
@@ -326,7 +341,6 @@ def build_snapshot(tour: Tour, fingerprint: tuple[tuple[str, int, int], ...]) ->
                     media[file.url] = file
     by_name = {_without_hash(url): file for url, file in media.items()}  # the current files only
     _superseded(tour.audio_dir, tour, media)
-    _superseded_images(tour.audio_dir, tour, media)
     version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:HASH_LENGTH]
     by_key: dict[str, Stop] = {}
     for stop in tour.stops:

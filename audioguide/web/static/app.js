@@ -166,7 +166,7 @@
       if (tried) return;
       tried = true;
       /* Not to resume (a stream starts at 0:00), nor once the browser loads the file itself. */
-      if (pending === null && audio.readyState === 0) fast = stream(audio, src, duration, function () { handOver(); });
+      if (pending === null && audio.readyState === 0) fast = stream(audio, src, duration, handOver);  /* fail(): at the position now */
     }
     function handOver(t) {
       if (!fast) return;
